@@ -1,0 +1,149 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Request } from 'express';
+import type { RouteDefinition } from '../app/routes.js';
+import { resourceTemplate } from '../app/routes.js';
+import { isBinaryBody } from './content-types.js';
+import type { Invocation } from './invocation.js';
+
+/** Decodes one percent-encoded component, leaving a malformed one as it came. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Splits `/a%2Fb/c?x=1` into a decoded path (an encoded `/` stays `%2F`) and the raw query. */
+export function splitUrl(url: string): { path: string; rawQuery: string } {
+  const mark = url.indexOf('?');
+  const rawPath = mark === -1 ? url : url.slice(0, mark);
+  const rawQuery = mark === -1 ? '' : url.slice(mark + 1);
+  const path = rawPath
+    .split('/')
+    .map((segment) => safeDecode(segment).replaceAll('/', '%2F'))
+    .join('/');
+  return { path, rawQuery };
+}
+
+/** One `application/x-www-form-urlencoded` component: `+` is a space, bad escapes stay as sent. */
+export function decodeFormComponent(value: string): string {
+  return safeDecode(value.replaceAll('+', ' '));
+}
+
+/** Form-urlencoded query parsing: `+` and `%20` are spaces, repeated keys kept in order. */
+export function parseQuery(rawQuery: string): {
+  single: Record<string, string> | null;
+  multi: Record<string, string[]> | null;
+} {
+  if (rawQuery === '') return { single: null, multi: null };
+  const multi: Record<string, string[]> = {};
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
+    const values = multi[key];
+    if (values) values.push(value);
+    else multi[key] = [value];
+  }
+  const keys = Object.keys(multi);
+  if (keys.length === 0) return { single: null, multi: null };
+  // API Gateway REST gives the last value of a repeated key in `queryStringParameters`.
+  const single = Object.fromEntries(keys.map((key) => [key, multi[key]?.at(-1) ?? '']));
+  return { single, multi };
+}
+
+/** `22/Nov/2026:09:42:00 +0000`, the format of API Gateway's `requestTime`. */
+export function formatRequestTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/**
+ * Builds the API Gateway REST (v1) proxy event a handler expects from an Express request. The same
+ * function runs on ECS and on Lambda (where serverless-express has already turned the ALB or API
+ * Gateway event into an Express request), so handlers see one shape everywhere.
+ */
+export function expressRequestToProxyEvent(
+  req: Request,
+  route: Pick<RouteDefinition, 'path'>,
+  invocation: Invocation,
+  now: Date = new Date(),
+): APIGatewayProxyEvent {
+  const { path, rawQuery } = splitUrl(req.originalUrl);
+  const query = parseQuery(rawQuery);
+
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of invocation.headerPairs) {
+    headers[name] = value;
+    const values = multiValueHeaders[name];
+    if (values) values.push(value);
+    else multiValueHeaders[name] = [value];
+  }
+
+  const raw: unknown = req.body;
+  const bodyBytes = Buffer.isBuffer(raw) && raw.length > 0 ? raw : undefined;
+  const binary =
+    bodyBytes !== undefined &&
+    isBinaryBody(
+      { contentType: headers['content-type'], contentEncoding: headers['content-encoding'] },
+      bodyBytes,
+    );
+  const body = bodyBytes === undefined ? null : bodyBytes.toString(binary ? 'base64' : 'utf8');
+
+  const pathParameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.params ?? {})) {
+    if (typeof value === 'string') pathParameters[name] = value;
+  }
+  const resource = resourceTemplate(route.path);
+
+  return {
+    resource,
+    path,
+    httpMethod: req.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query.single,
+    multiValueQueryStringParameters: query.multi,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: binary,
+    requestContext: {
+      accountId: process.env.AWS_ACCOUNT_ID ?? '',
+      apiId: invocation.functionName,
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion || '1.1'}`,
+      httpMethod: req.method,
+      path,
+      stage: invocation.stage,
+      requestId: invocation.requestId,
+      requestTime: formatRequestTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: resource,
+      resourcePath: resource,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: invocation.sourceIp,
+        user: null,
+        userAgent: headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { clientAddress, rightMostForwardedFor } from './source-ip.js';
+
+export type Runtime = 'ecs' | 'lambda';
+
+/** What the runtime tells about one request, before any handler runs. */
+export interface Invocation {
+  readonly runtime: Runtime;
+  /** The Lambda request id on Lambda; generated on ECS. Echoed as `x-request-id`. */
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly functionName: string;
+  readonly stage: string;
+  /** Epoch ms when the platform ends the invocation (Lambda); undefined on ECS. */
+  readonly platformDeadline: number | undefined;
+  /** Header name/value pairs as received, names lower-cased, repeats kept. */
+  readonly headerPairs: readonly (readonly [string, string])[];
+}
+
+export type InvocationResolver = (req: Request) => Invocation;
+
+/** Header pairs from Node's `rawHeaders`, which keeps repeated headers apart. */
+function rawHeaderPairs(req: Request): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    pairs.push([(req.rawHeaders[i] as string).toLowerCase(), req.rawHeaders[i + 1] as string]);
+  }
+  return pairs;
+}
+
+/** Header pairs from an already-joined header map (what an in-memory request carries). */
+export function headerMapPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) pairs.push([name.toLowerCase(), one]);
+  }
+  return pairs;
+}
+
+/** On ECS: a fresh request id, the client from the right-most X-Forwarded-For or the socket. */
+export function ecsInvocationResolver(options: {
+  stage: string;
+  functionName: string;
+  trustForwardedFor: boolean;
+}): InvocationResolver {
+  return (req) => {
+    const headerPairs = req.rawHeaders.length > 0 ? rawHeaderPairs(req) : headerMapPairs(req.headers);
+    return {
+      runtime: 'ecs',
+      requestId: randomUUID(),
+      sourceIp: clientAddress({
+        forwardedFor: req.headers['x-forwarded-for'],
+        socketAddress: req.socket?.remoteAddress,
+        trustForwardedFor: options.trustForwardedFor,
+      }),
+      functionName: options.functionName,
+      stage: options.stage,
+      platformDeadline: undefined,
+      headerPairs,
+    };
+  };
+}
+
+/** The Lambda event and context of the invocation being served. */
+export interface LambdaInvoke {
+  readonly event: LambdaHttpEvent;
+  readonly context: { awsRequestId: string; functionName: string; getRemainingTimeInMillis(): number };
+}
+
+/** The fields of ALB, API Gateway v1 and v2 events this module reads. */
+export interface LambdaHttpEvent {
+  readonly version?: string;
+  readonly headers?: Record<string, string | undefined> | null;
+  readonly multiValueHeaders?: Record<string, string[] | undefined> | null;
+  readonly cookies?: string[];
+  readonly requestContext?: {
+    readonly elb?: unknown;
+    readonly identity?: { readonly sourceIp?: string | null };
+    readonly http?: { readonly sourceIp?: string };
+    readonly stage?: string;
+  };
+}
+
+function lambdaHeaderPairs(event: LambdaHttpEvent): [string, string][] {
+  // Multi-value events (ALB with multi-value headers on, API Gateway v1) keep repeats apart; v2 and
+  // ALB single-value carry one comma-joined value per name, and v2 moves cookies to `cookies`.
+  const pairs = event.multiValueHeaders
+    ? headerMapPairs(event.multiValueHeaders as Record<string, string[]>)
+    : headerMapPairs((event.headers ?? {}) as Record<string, string>);
+  if (event.cookies && event.cookies.length > 0 && !pairs.some(([name]) => name === 'cookie')) {
+    pairs.push(['cookie', event.cookies.join('; ')]);
+  }
+  return pairs;
+}
+
+/**
+ * On Lambda: the request id and deadline come from the invocation's context, the client address
+ * from the event (API Gateway's `sourceIp`, or for ALB the right-most X-Forwarded-For entry).
+ */
+export function lambdaInvocationResolver(options: {
+  stage: string;
+  current: () => LambdaInvoke | undefined;
+}): InvocationResolver {
+  return (req) => {
+    const invoke = options.current();
+    if (!invoke)
+      throw new Error('No Lambda invocation in scope: was the request routed through app/lambda.ts?');
+    const { event, context } = invoke;
+    const headerPairs = lambdaHeaderPairs(event);
+    const forwardedFor = headerPairs.filter(([name]) => name === 'x-forwarded-for').map(([, value]) => value);
+    // ALB events carry `requestContext.elb`; API Gateway v2 `requestContext.http`; v1 `identity`.
+    const sourceIp =
+      event.requestContext?.http?.sourceIp ??
+      event.requestContext?.identity?.sourceIp ??
+      rightMostForwardedFor(forwardedFor) ??
+      req.socket?.remoteAddress ??
+      '';
+    return {
+      runtime: 'lambda',
+      requestId: context.awsRequestId,
+      sourceIp,
+      functionName: context.functionName,
+      stage: options.stage,
+      platformDeadline: Date.now() + context.getRemainingTimeInMillis(),
+      headerPairs,
+    };
+  };
+}

@@ -1,0 +1,95 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { RouteDefinition } from '../app/routes.js';
+import type { ApiHandler } from '../handlers/types.js';
+import { sendError } from './error-response.js';
+import { expressRequestToProxyEvent } from './express-request-to-event.js';
+import { createHandlerContext } from './handler-context.js';
+import { GatewayTimeoutError, InternalError } from './http-error.js';
+import type { Invocation } from './invocation.js';
+import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
+
+/**
+ * A step that runs before the handler (rate limiting, authentication). It throws an HttpError to
+ * refuse the request; the headers it returns are added to whatever response follows, refused or not.
+ */
+export type RequestGuard = (input: {
+  route: RouteDefinition;
+  event: APIGatewayProxyEvent;
+  invocation: Invocation;
+}) => Promise<Readonly<Record<string, string>> | undefined>;
+
+export interface LambdaToExpressOptions {
+  readonly logger: Logger;
+  readonly guards?: readonly RequestGuard[];
+  /** On Lambda the route deadline is cut this much short of the invocation's end, to answer 504 in time. */
+  readonly lambdaSafetyMarginMs?: number;
+}
+
+/** The invocation that `createApp` attached to this request. */
+export function invocationOf(res: Response): Invocation {
+  const invocation: unknown = res.locals.invocation;
+  if (!invocation) throw new Error('lambdaToExpress needs the invocation middleware of createApp before it');
+  return invocation as Invocation;
+}
+
+/**
+ * Serves a Lambda-style handler as an Express route: Express request → API Gateway event, guards,
+ * handler with a deadline, result → Express response. Errors never leak internals to the client.
+ */
+export function lambdaToExpress(
+  route: RouteDefinition,
+  handler: ApiHandler,
+  options: LambdaToExpressOptions,
+): RequestHandler {
+  const guards = options.guards ?? [];
+  const margin = options.lambdaSafetyMarginMs ?? 250;
+
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    const invocation = invocationOf(res);
+    const startedAt = Date.now();
+    const routeDeadline = startedAt + route.timeoutMs;
+    const deadlineAt =
+      invocation.platformDeadline === undefined
+        ? routeDeadline
+        : Math.min(routeDeadline, invocation.platformDeadline - margin);
+
+    let extraHeaders: Record<string, string> = {};
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
+      for (const guard of guards) {
+        const added = await guard({ route, event, invocation });
+        if (added) extraHeaders = { ...extraHeaders, ...added };
+      }
+      const context = createHandlerContext({
+        requestId: invocation.requestId,
+        functionName: invocation.functionName,
+        deadlineAt,
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new GatewayTimeoutError(route.timeoutMs)),
+          Math.max(0, deadlineAt - Date.now()),
+        );
+      });
+      // The handler cannot be cancelled; past its deadline its eventual result is dropped.
+      const result: unknown = await Promise.race([handler(event, context), timeout]);
+      const malformed = malformedResultReason(result);
+      if (malformed)
+        throw new InternalError(
+          `Handler for ${route.method} ${route.path} returned a malformed result: ${malformed}`,
+        );
+      proxyResultToExpressResponse(
+        result as Parameters<typeof proxyResultToExpressResponse>[0],
+        res,
+        extraHeaders,
+      );
+    } catch (error) {
+      sendError(res, error, options.logger, extraHeaders);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,86 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { Response } from 'express';
+
+type HeaderValue = string | number | boolean;
+
+/** Why a handler's return value cannot be sent, or undefined when it can. */
+export function malformedResultReason(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null)
+    return `result is ${result === null ? 'null' : typeof result}`;
+  const r = result as Record<string, unknown>;
+  if (
+    typeof r.statusCode !== 'number' ||
+    !Number.isInteger(r.statusCode) ||
+    r.statusCode < 100 ||
+    r.statusCode > 599
+  ) {
+    return `statusCode ${JSON.stringify(r.statusCode)} is not an HTTP status`;
+  }
+  if (r.body !== undefined && r.body !== null && typeof r.body !== 'string')
+    return `body is ${typeof r.body}, not a string`;
+  if (r.isBase64Encoded !== undefined && typeof r.isBase64Encoded !== 'boolean')
+    return 'isBase64Encoded is not a boolean';
+  if (r.headers !== undefined && r.headers !== null) {
+    if (typeof r.headers !== 'object') return 'headers is not an object';
+    for (const [name, value] of Object.entries(r.headers)) {
+      if (!['string', 'number', 'boolean'].includes(typeof value)) return `header ${name} is ${typeof value}`;
+    }
+  }
+  if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
+    if (typeof r.multiValueHeaders !== 'object') return 'multiValueHeaders is not an object';
+    for (const [name, values] of Object.entries(r.multiValueHeaders)) {
+      if (!Array.isArray(values) || values.some((v) => !['string', 'number', 'boolean'].includes(typeof v))) {
+        return `multiValueHeaders.${name} is not an array of strings`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function looksLikeJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a handler's result to the Express response as API Gateway would: `multiValueHeaders`
+ * win over `headers` for the same name, base64 bodies are decoded, and a body without a content
+ * type gets one (JSON when it parses as JSON, text otherwise, octet-stream for binary).
+ */
+export function proxyResultToExpressResponse(
+  result: APIGatewayProxyResult,
+  res: Response,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): void {
+  const merged = new Map<string, HeaderValue[]>();
+  for (const [name, value] of Object.entries(extraHeaders)) merged.set(name.toLowerCase(), [value]);
+  for (const [name, value] of Object.entries(result.headers ?? {})) merged.set(name.toLowerCase(), [value]);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    merged.set(name.toLowerCase(), values);
+
+  const bodyText = result.body ?? '';
+  const body = result.isBase64Encoded ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText, 'utf8');
+  if (body.length > 0 && !merged.has('content-type')) {
+    let type = 'text/plain; charset=utf-8';
+    if (result.isBase64Encoded) type = 'application/octet-stream';
+    else if (looksLikeJson(bodyText)) type = 'application/json; charset=utf-8';
+    merged.set('content-type', [type]);
+  }
+  // Framing is ours to decide: a handler's stale length or chunking header must not corrupt the reply.
+  merged.delete('content-length');
+  merged.delete('transfer-encoding');
+  merged.delete('connection');
+
+  res.status(result.statusCode);
+  for (const [name, values] of merged) {
+    res.setHeader(name, values.length === 1 ? String(values[0]) : values.map(String));
+  }
+  res.setHeader('content-length', String(body.length));
+  res.end(body);
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read here, once per process, from the environment. Every variable has an
+ * embedded default so `npm start` works on a fresh machine; a bad value stops the process with a
+ * message that names the variable.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const schema = z
+  .object({
+    APP_ENV: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
+      .default('local'),
+    PORT: int(0, 65_535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_KEY_PREFIX: z.string().default('api:'),
+    MAX_BODY_BYTES: int(1, 50 * 1024 * 1024).default(256 * 1024),
+    SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
+    SHUTDOWN_TIMEOUT_MS: int(1_000, 115_000).default(100_000),
+    TRUST_FORWARDED_FOR: bool.default(true),
+  })
+  .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
+    path: ['SHUTDOWN_DRAIN_MS'],
+    message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
+  });
+
+export interface AppConfig {
+  /** Environment name: `local`, `dev`, `prod`… Used as the event stage and in log lines. */
+  readonly env: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly redis:
+    | { readonly url: string; readonly password?: string; readonly keyPrefix: string }
+    | undefined;
+  readonly maxBodyBytes: number;
+  readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
+  /** Behind an ALB the right-most X-Forwarded-For entry is the client; without one, the socket is. */
+  readonly trustForwardedFor: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable counts as unset, as shells and CI parameters commonly pass them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const given = present[name];
+        return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+      }),
+    );
+  }
+  const v = parsed.data;
+  return {
+    env: v.APP_ENV,
+    port: v.PORT,
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    redis: v.REDIS_URL
+      ? {
+          url: v.REDIS_URL,
+          keyPrefix: v.REDIS_KEY_PREFIX,
+          ...(v.REDIS_PASSWORD ? { password: v.REDIS_PASSWORD } : {}),
+        }
+      : undefined,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
+    trustForwardedFor: v.TRUST_FORWARDED_FOR,
+  };
+}

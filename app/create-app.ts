@@ -1,0 +1,112 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { sendError } from '../adapters/error-response.js';
+import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js';
+import type { InvocationResolver } from '../adapters/invocation.js';
+import { lambdaToExpress, type RequestGuard } from '../adapters/lambda-to-express.js';
+import type { HandlerDeps } from '../handlers/types.js';
+import { routes as defaultRoutes, type RouteDefinition, routeId } from './routes.js';
+
+export interface CreateAppOptions {
+  /** Tells who is calling and on which runtime (see adapters/invocation.ts). */
+  readonly resolveInvocation: InvocationResolver;
+  /** Default largest request body; a route may set its own. */
+  readonly maxBodyBytes: number;
+  readonly routes?: readonly RouteDefinition[];
+  /** Steps before every handler, e.g. the rate limiter. */
+  readonly guards?: readonly RequestGuard[];
+}
+
+/**
+ * The Express app, built from the route table. It is the same object on ECS (behind a Node http
+ * server) and on Lambda (behind serverless-express), so everything that must behave the same on
+ * both lives here or in lambdaToExpress.
+ */
+export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express {
+  const routes = options.routes ?? defaultRoutes;
+  const app = express();
+  app.disable('x-powered-by');
+  // Handlers decide caching; an automatic ETag would make 304s that only one runtime produces.
+  app.disable('etag');
+  // ALB path patterns are case-sensitive and exact; Express must not be more lenient than the ALB.
+  app.enable('case sensitive routing');
+  app.enable('strict routing');
+
+  app.use(invocationAndLogging(deps, options.resolveInvocation));
+
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const handler = route.handler(deps);
+    const readBody = express.raw({
+      type: () => true,
+      limit: route.maxBodyBytes ?? options.maxBodyBytes,
+      // Bodies reach handlers as sent (base64 when binary), never silently inflated.
+      inflate: false,
+    });
+    const tagRoute: RequestHandler = (_req, res, next) => {
+      res.locals.route = routeId(route);
+      next();
+    };
+    const method = route.method.toLowerCase() as Lowercase<RouteDefinition['method']>;
+    app[method](
+      route.path,
+      tagRoute,
+      readBody,
+      lambdaToExpress(route, handler, { logger: deps.logger, guards: options.guards ?? [] }),
+    );
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+
+  // A known path with another method: 405 with Allow, from the app itself (serverless-express
+  // would answer 500 for anything the app leaves unanswered).
+  for (const [path, methods] of methodsByPath) {
+    const allowed = [...methods].sort();
+    app.all(path, (req, res) => {
+      sendError(res, new MethodNotAllowedError(req.method, path, allowed), deps.logger);
+    });
+  }
+
+  app.use((req, res) => {
+    sendError(
+      res,
+      new NotFoundError(`No route for ${req.method} ${req.path}`, 'route_not_found'),
+      deps.logger,
+    );
+  });
+
+  // Body-parser (413, 415) and router (400 on a malformed percent-encoding) errors end up here.
+  app.use(((error, _req, res, _next) => {
+    sendError(res, error, deps.logger);
+  }) as express.ErrorRequestHandler);
+
+  return app;
+}
+
+/** Attaches the invocation, echoes the request id, and writes one log line per request. */
+function invocationAndLogging(deps: HandlerDeps, resolveInvocation: InvocationResolver): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const invocation = resolveInvocation(req);
+    res.locals.invocation = invocation;
+    res.locals.requestId = invocation.requestId;
+    res.setHeader('x-request-id', invocation.requestId);
+    res.once('finish', () => {
+      deps.logger.info(
+        {
+          method: req.method,
+          path: req.path,
+          route: res.locals.route ?? null,
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          requestId: invocation.requestId,
+          runtime: invocation.runtime,
+          sourceIp: invocation.sourceIp,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,18 @@
+import { loadConfig } from './config.js';
+import { createLambdaHandler, type LambdaHttpHandler } from './lambda-handler.js';
+import { createLogger } from './logger.js';
+import { createRuntimeDeps } from './runtime-deps.js';
+
+/**
+ * The Lambda entry point: ALB (single- and multi-value headers), API Gateway REST (v1), HTTP API
+ * (v2) and Function URLs. Configuration, clients and the app are built here, at init, outside the
+ * handler, so warm invocations reuse them and init gets Lambda's boosted CPU.
+ */
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 'lambda' });
+const deps = createRuntimeDeps(config, logger);
+
+export const handler: LambdaHttpHandler = createLambdaHandler(deps, {
+  stage: config.env,
+  maxBodyBytes: config.maxBodyBytes,
+}).handler;

@@ -1,0 +1,88 @@
+import { healthzHandler } from '../handlers/healthz.js';
+import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
+import type { HandlerFactory } from '../handlers/types.js';
+
+/**
+ * The route table: the single source for the Express app, the Lambda entry, the ALB listener
+ * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
+ */
+
+export const TARGETS = ['lambda', 'ecs'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Rate-limit classes; `none` is never counted (health checks must not be limited). */
+export const RATE_CLASSES = ['none', 'standard', 'jobs'] as const;
+export type RateClass = (typeof RATE_CLASSES)[number];
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** Express 5 path syntax, e.g. `/leads/:leadId`. */
+  readonly path: string;
+  readonly handler: HandlerFactory;
+  /** Where the route runs when no environment override says otherwise. */
+  readonly target: Target;
+  /** Where it may run: a route that streams or outlives Lambda's limits is ECS-only. */
+  readonly targets: readonly Target[];
+  /** Which limit applies and how many points one request costs. */
+  readonly rateLimit: { readonly class: RateClass; readonly cost: number };
+  /** The Lambda function that serves this route when it runs on Lambda. */
+  readonly lambdaGroup: string;
+  /** The handler's deadline; past it the client gets a 504 (`context.getRemainingTimeInMillis()` counts it down). */
+  readonly timeoutMs: number;
+  /** Largest accepted request body; defaults to `MAX_BODY_BYTES`. */
+  readonly maxBodyBytes?: number;
+  /** For the OpenAPI document. */
+  readonly summary: string;
+  readonly requestSchema?: { readonly parse: (value: unknown) => unknown };
+}
+
+export const routes: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    handler: healthzHandler,
+    target: 'ecs',
+    targets: ['ecs', 'lambda'],
+    rateLimit: { class: 'none', cost: 0 },
+    lambdaGroup: 'api',
+    timeoutMs: 2_000,
+    summary: 'Readiness: 200 while serving, 503 while draining',
+  },
+  {
+    method: 'GET',
+    path: '/leads/:leadId',
+    handler: getLeadHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    rateLimit: { class: 'standard', cost: 1 },
+    lambdaGroup: 'leads',
+    timeoutMs: 5_000,
+    summary: 'Read a lead',
+  },
+  {
+    method: 'POST',
+    path: '/leads/:leadId',
+    handler: createLeadHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    rateLimit: { class: 'standard', cost: 2 },
+    lambdaGroup: 'leads',
+    timeoutMs: 5_000,
+    maxBodyBytes: 16 * 1024,
+    summary: 'Create or replace a lead',
+    requestSchema: leadInputSchema,
+  },
+];
+
+/** The id a route is known by in configuration and `ROUTE_TARGETS`: `GET /leads/:leadId`. */
+export function routeId(route: Pick<RouteDefinition, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+/** `/leads/:leadId` → `/leads/{leadId}`, the form API Gateway uses for `resource`. */
+export function resourceTemplate(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}

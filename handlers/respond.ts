@@ -1,0 +1,55 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { HttpError } from '../adapters/http-error.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A JSON result; `headers` add to (and may override) the content type. */
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+/** The result for an HttpError, with the headers it carries (Allow, Retry-After…). */
+export function errorResult(error: HttpError): APIGatewayProxyResult {
+  return json(error.statusCode, error.toJSON(), { ...error.headers });
+}
+
+/** Parses a JSON request body, or explains why it could not. */
+export function parseJsonBody(
+  body: string | null,
+  isBase64Encoded: boolean,
+  contentType: string | undefined,
+): { ok: true; value: unknown } | { ok: false; error: HttpError } {
+  if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    return {
+      ok: false,
+      error: new HttpError(415, 'unsupported_media_type', `Expected application/json, got ${contentType}`),
+    };
+  }
+  if (body === null || body === '') {
+    return { ok: false, error: new HttpError(400, 'body_required', 'A JSON request body is required') };
+  }
+  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unparseable';
+    return {
+      ok: false,
+      error: new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${reason}`),
+    };
+  }
+}
+
+/** Case-insensitive header lookup on an event's single-value headers. */
+export function header(headers: Record<string, string | undefined> | null, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
