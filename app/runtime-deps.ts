@@ -27,6 +27,7 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
     leads,
     readiness: new DrainState(),
     logger,
+    clock: () => new Date(),
     redis,
     async close() {
       if (redis && redis.status !== 'end') {

@@ -36,7 +36,7 @@ function readLeadId(pathParameters: Record<string, string | undefined> | null) {
 }
 
 /** `POST /leads/:leadId`: validates `{ name, email }` and stores it; 201 when new, 200 when replaced. */
-export const createLeadHandler: HandlerFactory = ({ leads }) => {
+export const createLeadHandler: HandlerFactory = ({ leads, clock }) => {
   return async (event) => {
     const id = readLeadId(event.pathParameters);
     if (!id.ok) return errorResult(id.error);
@@ -46,7 +46,7 @@ export const createLeadHandler: HandlerFactory = ({ leads }) => {
     if (!input.success) {
       return errorResult(new ValidationError('The lead is not valid', zodFields(input.error)));
     }
-    const { lead, created } = await leads.put({ leadId: id.leadId, ...input.data }, new Date());
+    const { lead, created } = await leads.put({ leadId: id.leadId, ...input.data }, clock());
     return json(created ? 201 : 200, lead, { location: `/leads/${encodeURIComponent(lead.leadId)}` });
   };
 };

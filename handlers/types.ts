@@ -15,6 +15,8 @@ export interface HandlerDeps {
   readonly leads: LeadStore;
   readonly readiness: Readiness;
   readonly logger: Logger;
+  /** The time source; injected so tests and both runtimes can agree on timestamps. */
+  readonly clock: () => Date;
 }
 
 /** Builds a handler from its dependencies; the route table names these. */
