@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
+import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -14,6 +16,15 @@ export class ConfigError extends Error {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const failMode = z.enum(['open', 'closed']);
+/** Values that must never be echoed into an error message (logs). */
+const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'API_KEY_HASHES']);
+const apiKeyHashes = z.string().transform((text, ctx): ApiKeyEntry[] => {
+  const { entries, problems } = parseApiKeyHashes(text);
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return entries;
+});
+const limits = DEFAULT_CLASS_LIMITS;
 
 const schema = z
   .object({
@@ -34,6 +45,18 @@ const schema = z
     SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 115_000).default(100_000),
     TRUST_FORWARDED_FOR: bool.default(true),
+    // Rate limiting: points per window per class, for clients without and with an API key.
+    RATE_LIMIT_STANDARD_ANONYMOUS: int(1, 10_000_000).default(limits.standard.anonymous),
+    RATE_LIMIT_STANDARD_AUTHENTICATED: int(1, 10_000_000).default(limits.standard.authenticated),
+    RATE_LIMIT_STANDARD_WINDOW_SECONDS: int(1, 86_400).default(limits.standard.windowSeconds),
+    RATE_LIMIT_STANDARD_ON_REDIS_FAILURE: failMode.default(limits.standard.onStoreFailure),
+    RATE_LIMIT_JOBS_ANONYMOUS: int(1, 10_000_000).default(limits.jobs.anonymous),
+    RATE_LIMIT_JOBS_AUTHENTICATED: int(1, 10_000_000).default(limits.jobs.authenticated),
+    RATE_LIMIT_JOBS_WINDOW_SECONDS: int(1, 86_400).default(limits.jobs.windowSeconds),
+    RATE_LIMIT_JOBS_ON_REDIS_FAILURE: failMode.default(limits.jobs.onStoreFailure),
+    RATE_LIMIT_EXPECTED_INSTANCES: int(1, 10_000).default(1),
+    // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
+    API_KEY_HASHES: apiKeyHashes.optional(),
   })
   .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
     path: ['SHUTDOWN_DRAIN_MS'],
@@ -53,6 +76,7 @@ export interface AppConfig {
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
   /** Behind an ALB the right-most X-Forwarded-For entry is the client; without one, the socket is. */
   readonly trustForwardedFor: boolean;
+  readonly rateLimit: RateLimitSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -64,7 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
         const given = present[name];
-        return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
+        const shown =
+          given === undefined || SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(given)})`;
+        return `${name}: ${issue.message}${shown}`;
       }),
     );
   }
@@ -84,5 +110,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: v.MAX_BODY_BYTES,
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     trustForwardedFor: v.TRUST_FORWARDED_FOR,
+    rateLimit: {
+      classes: {
+        standard: {
+          anonymous: v.RATE_LIMIT_STANDARD_ANONYMOUS,
+          authenticated: v.RATE_LIMIT_STANDARD_AUTHENTICATED,
+          windowSeconds: v.RATE_LIMIT_STANDARD_WINDOW_SECONDS,
+          onStoreFailure: v.RATE_LIMIT_STANDARD_ON_REDIS_FAILURE,
+        },
+        jobs: {
+          anonymous: v.RATE_LIMIT_JOBS_ANONYMOUS,
+          authenticated: v.RATE_LIMIT_JOBS_AUTHENTICATED,
+          windowSeconds: v.RATE_LIMIT_JOBS_WINDOW_SECONDS,
+          onStoreFailure: v.RATE_LIMIT_JOBS_ON_REDIS_FAILURE,
+        },
+      },
+      expectedInstances: v.RATE_LIMIT_EXPECTED_INSTANCES,
+      apiKeys: v.API_KEY_HASHES ?? [],
+    },
   };
 }

@@ -15,4 +15,5 @@ const deps = createRuntimeDeps(config, logger);
 export const handler: LambdaHttpHandler = createLambdaHandler(deps, {
   stage: config.env,
   maxBodyBytes: config.maxBodyBytes,
+  guards: deps.guards,
 }).handler;

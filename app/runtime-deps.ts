@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RequestGuard } from '../adapters/lambda-to-express.js';
+import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
+import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import type { AppConfig } from './config.js';
 import { type LeadStore, MemoryLeadStore } from './leads/lead-store.js';
@@ -11,6 +14,10 @@ import { createRedisClient } from './redis.js';
 export interface RuntimeDeps extends HandlerDeps {
   readonly readiness: DrainState;
   readonly redis: Redis | undefined;
+  /** The rate limiter's own connection (no offline queue, see adapters/rate-limit/store-client.ts). */
+  readonly rateLimitRedis: Redis | undefined;
+  /** Steps before every handler, for `createApp(deps, { guards })` on both runtimes. */
+  readonly guards: readonly RequestGuard[];
   close(): Promise<void>;
 }
 
@@ -20,6 +27,13 @@ export interface RuntimeDeps extends HandlerDeps {
  */
 export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDeps {
   const redis = config.redis ? createRedisClient(config.redis) : undefined;
+  const rateLimitRedis = config.redis ? createRedisClient(config.redis, RATE_LIMIT_REDIS_OPTIONS) : undefined;
+  const rateLimit = createRateLimitGuard({
+    settings: config.rateLimit,
+    redis: rateLimitRedis,
+    keyPrefix: config.redis?.keyPrefix ?? '',
+    logger,
+  });
   const leads: LeadStore =
     redis && config.redis ? new RedisLeadStore(redis, config.redis.keyPrefix) : new MemoryLeadStore();
   logger.info({ store: redis ? 'redis' : 'memory' }, 'dependencies ready');
@@ -29,9 +43,11 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
     logger,
     clock: () => new Date(),
     redis,
+    rateLimitRedis,
+    guards: [rateLimit],
     async close() {
-      if (redis && redis.status !== 'end') {
-        await redis.quit().catch(() => redis.disconnect());
+      for (const client of [redis, rateLimitRedis]) {
+        if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
       }
     },
   };

@@ -33,6 +33,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
       trustForwardedFor: config.trustForwardedFor,
     }),
     maxBodyBytes: config.maxBodyBytes,
+    guards: deps.guards,
   });
   const server = createServer((req, res) => {
     // While draining, every answer closes its connection so clients reconnect to a healthy task.

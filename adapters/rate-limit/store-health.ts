@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+
+/**
+ * Tracks whether the shared store (Redis) answers, so an outage is logged once when it starts and
+ * once when it ends, not on every request in between.
+ */
+export class StoreHealth {
+  private outageSince: number | undefined;
+  private everAnswered = false;
+  private readonly startedAt = Date.now();
+
+  /**
+   * @param startupGraceMs A client created lazily (Lambda init) is still connecting during its
+   *   first requests; failures before the first answer and within this time are not an outage.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly startupGraceMs = 3_000,
+  ) {}
+
+  get degraded(): boolean {
+    return this.outageSince !== undefined;
+  }
+
+  /** A store call failed (connection down, timeout, not ready): not "limit reached". */
+  failed(error: unknown): void {
+    if (this.outageSince !== undefined) return;
+    if (!this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs) return;
+    this.outageSince = Date.now();
+    this.logger.warn(
+      { err: error instanceof Error ? error : new Error(String(error)), event: 'rate_limit_store_down' },
+      'rate limit store unavailable: counting per instance with the insurance limiter until it is back',
+    );
+  }
+
+  /** The store answered a command. */
+  answered(): void {
+    this.everAnswered = true;
+    if (this.outageSince === undefined) return;
+    const outageMs = Date.now() - this.outageSince;
+    this.outageSince = undefined;
+    this.logger.info(
+      { outageMs, event: 'rate_limit_store_recovered' },
+      'rate limit store recovered: counting in Redis again',
+    );
+  }
+}
