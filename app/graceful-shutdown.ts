@@ -33,6 +33,9 @@ export async function drainAndClose(
 
   logger.info('shutdown: no longer accepting connections');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // close() ends the sockets idle at that moment only; a keep-alive socket whose response finishes
+  // later turns idle afterwards and would hold the server open until the deadline.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   const remaining = Math.max(0, options.timeoutMs - (Date.now() - startedAt));
   let forced = false;
@@ -40,6 +43,7 @@ export async function drainAndClose(
     forced = true;
   });
   await Promise.race([closed, deadline]);
+  clearInterval(sweep);
   if (forced) {
     logger.warn('shutdown: deadline reached, closing remaining connections');
     server.closeAllConnections();
