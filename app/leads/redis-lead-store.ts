@@ -32,7 +32,7 @@ export class RedisLeadStore implements LeadStore {
 
   async get(leadId: string): Promise<Lead | undefined> {
     const raw = await this.redis.get(this.key(leadId));
-    return raw === null ? undefined : (JSON.parse(raw) as Lead);
+    return raw === null ? undefined : toLead(raw);
   }
 
   async put(
@@ -48,15 +48,19 @@ export class RedisLeadStore implements LeadStore {
       JSON.stringify(draft),
       stamp,
     )) as [string, number];
-    const stored = JSON.parse(encoded) as Lead;
-    // Key order is not kept by cjson; return the documented shape.
-    const lead: Lead = {
-      leadId: stored.leadId,
-      name: stored.name,
-      email: stored.email,
-      createdAt: stored.createdAt,
-      updatedAt: stored.updatedAt,
-    };
+    const lead = toLead(encoded);
     return { lead, created: created === 1 };
   }
+}
+
+/** Rebuilds the documented field order (Lua's cjson does not keep key order). */
+function toLead(encoded: string): Lead {
+  const stored = JSON.parse(encoded) as Lead;
+  return {
+    leadId: stored.leadId,
+    name: stored.name,
+    email: stored.email,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+  };
 }
