@@ -1,0 +1,146 @@
+import { type EnvironmentRouting, environmentRouting } from './environments.js';
+
+/**
+ * The typed configuration of each deployed environment: one stack per entry. Pure data (no cdktf
+ * import) so tests, `npm run routes` and the stacks all read the same values.
+ */
+
+export type NetworkConfig =
+  | {
+      readonly kind: 'new';
+      readonly cidr: string;
+      /** At least two: the ALB, ElastiCache failover and Fargate spread need two AZs. */
+      readonly azCount: number;
+      /** One NAT gateway is cheap; one per AZ survives the loss of an AZ. */
+      readonly natGateways: 'single' | 'per-az';
+    }
+  | {
+      readonly kind: 'existing';
+      readonly vpcId: string;
+      readonly publicSubnetIds: readonly string[];
+      readonly privateSubnetIds: readonly string[];
+    };
+
+export interface StackConfig {
+  readonly env: string;
+  readonly region: string;
+  /** Prefix of every AWS resource name; short, because ALB and target group names stop at 32. */
+  readonly namePrefix: string;
+  readonly logRetentionDays: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly routing: EnvironmentRouting;
+  readonly network: NetworkConfig;
+  readonly alb: {
+    /**
+     * HTTPS when set: the certificate ARN here, or when it is omitted from the Terraform variable
+     * `certificate_arn` given at plan time. Without it the listener is plain HTTP (dev only).
+     */
+    readonly https?: { readonly certificateArn?: string };
+    readonly deletionProtection: boolean;
+    /** Existing bucket for access logs (it needs the ELB log delivery bucket policy). */
+    readonly accessLogsBucket?: string;
+    /** Where a request no route matches goes: a JSON 404 from the ALB, or the ECS service. */
+    readonly defaultAction: 'not-found' | 'ecs';
+  };
+  readonly api: {
+    readonly cpu: number;
+    readonly memory: number;
+    readonly minTasks: number;
+    readonly maxTasks: number;
+    /** Tasks always on on-demand FARGATE; the rest split by weight. */
+    readonly onDemandBase: number;
+    readonly onDemandWeight: number;
+    readonly spotWeight: number;
+    readonly cpuTargetPercent: number;
+    readonly requestsPerTargetPerMinute: number;
+    /** Tasks added per Spot interruption notice seen in a minute. */
+    readonly spotInterruptionScaleOut: number;
+  };
+  readonly lambda: {
+    readonly memoryMb: number;
+    /** Lambda group → reserved concurrency: a ceiling per group and capacity kept for it. */
+    readonly reservedConcurrency: Readonly<Record<string, number>>;
+  };
+  readonly redis: {
+    readonly nodeType: string;
+    /** Primary plus replicas; two or more enables automatic failover. */
+    readonly nodes: number;
+    readonly automaticFailover: boolean;
+    readonly snapshotRetentionDays: number;
+  };
+  readonly jobs: {
+    /** The pacer's event source maximum concurrency (AWS minimum 2). */
+    readonly pacerMaxConcurrency: number;
+    readonly simulationCpu: number;
+    readonly simulationMemory: number;
+    readonly objectExpirationDays: number;
+    readonly queueRetentionDays: number;
+  };
+}
+
+const routingFor = (env: string): EnvironmentRouting => environmentRouting[env] ?? { routeTargets: {} };
+
+export const stackConfigs: Readonly<Record<string, StackConfig>> = {
+  dev: {
+    env: 'dev',
+    region: 'eu-west-1',
+    namePrefix: 'dra-dev',
+    logRetentionDays: 14,
+    logLevel: 'debug',
+    routing: routingFor('dev'),
+    network: { kind: 'new', cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single' },
+    alb: { deletionProtection: false, defaultAction: 'not-found' },
+    api: {
+      cpu: 256,
+      memory: 512,
+      minTasks: 1,
+      maxTasks: 4,
+      onDemandBase: 1,
+      onDemandWeight: 0,
+      spotWeight: 1,
+      cpuTargetPercent: 60,
+      requestsPerTargetPerMinute: 1_000,
+      spotInterruptionScaleOut: 1,
+    },
+    lambda: { memoryMb: 512, reservedConcurrency: {} },
+    redis: { nodeType: 'cache.t4g.micro', nodes: 1, automaticFailover: false, snapshotRetentionDays: 0 },
+    jobs: {
+      pacerMaxConcurrency: 2,
+      simulationCpu: 512,
+      simulationMemory: 1024,
+      objectExpirationDays: 14,
+      queueRetentionDays: 4,
+    },
+  },
+  prod: {
+    env: 'prod',
+    region: 'eu-west-1',
+    namePrefix: 'dra-prod',
+    logRetentionDays: 90,
+    logLevel: 'info',
+    routing: routingFor('prod'),
+    network: { kind: 'new', cidr: '10.50.0.0/16', azCount: 3, natGateways: 'per-az' },
+    alb: { https: {}, deletionProtection: true, defaultAction: 'not-found' },
+    api: {
+      cpu: 512,
+      memory: 1024,
+      minTasks: 2,
+      maxTasks: 20,
+      onDemandBase: 2,
+      onDemandWeight: 1,
+      spotWeight: 3,
+      cpuTargetPercent: 55,
+      requestsPerTargetPerMinute: 1_500,
+      spotInterruptionScaleOut: 2,
+    },
+    lambda: { memoryMb: 1024, reservedConcurrency: { leads: 200 } },
+    redis: { nodeType: 'cache.t4g.small', nodes: 2, automaticFailover: true, snapshotRetentionDays: 7 },
+    jobs: {
+      pacerMaxConcurrency: 5,
+      simulationCpu: 1024,
+      simulationMemory: 2048,
+      objectExpirationDays: 90,
+      queueRetentionDays: 14,
+    },
+  },
+};
