@@ -1,0 +1,123 @@
+import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
+import { z } from 'zod';
+
+/**
+ * The jobs module's variables. app/config.ts merges this shape into its schema, so they are read
+ * and validated once with everything else. Without JOBS_QUEUE_URL the embedded parts run
+ * (in-process queue, child-process runner, files under JOBS_DATA_DIR).
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+
+export const jobsEnvShape = {
+  JOBS_QUEUE_URL: z.url().optional(),
+  JOBS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .optional(),
+  JOBS_BUCKET_PREFIX: z.string().default(''),
+  JOBS_DATA_DIR: z.string().min(1).default('.data/jobs'),
+  JOBS_CLUSTER: z.string().min(1).optional(),
+  JOBS_TASK_DEFINITION: z.string().min(1).optional(),
+  JOBS_CONTAINER_NAME: z.string().min(1).default('simulation'),
+  JOBS_SUBNETS: list.optional(),
+  JOBS_SECURITY_GROUPS: list.optional(),
+  JOBS_ASSIGN_PUBLIC_IP: z.enum(['true', 'false']).default('false'),
+  /** `provider[:weight[:base]],…`; Spot first. Fargate never swaps Spot for on-demand by itself. */
+  JOBS_CAPACITY_STRATEGY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(:\d+(:\d+)?)?(,[A-Za-z0-9_-]+(:\d+(:\d+)?)?)*$/, 'provider[:weight[:base]],…')
+    .default('FARGATE_SPOT:1'),
+  JOBS_FALLBACK_CAPACITY_PROVIDER: z.string().min(1).default('FARGATE'),
+  JOBS_MAX_ATTEMPTS: int(1, 20).default(3),
+  /** RunTask: 20 calls/s burst and sustained (AWS, "Amazon ECS API request throttling" / Fargate quotas). */
+  RUNTASK_BUCKET_CAPACITY: int(1, 1_000).default(20),
+  RUNTASK_RATE_PER_SECOND: z.coerce.number().positive().max(1_000).default(20),
+  JOBS_PACER_CONCURRENCY: int(1, 100).default(4),
+  JOBS_LOCAL_MAX_RUNNING: int(1, 64).default(4),
+} as const;
+
+type JobsEnv = z.output<z.ZodObject<typeof jobsEnvShape>>;
+
+export interface JobsConfig {
+  /** `aws`: SQS, ECS, S3 (S3 needs JOBS_BUCKET). `embedded`: in-process queue, child processes, files. */
+  readonly mode: 'aws' | 'embedded';
+  readonly queueUrl: string | undefined;
+  readonly bucket: { readonly name: string; readonly prefix: string } | undefined;
+  readonly dataDir: string;
+  readonly ecs: {
+    readonly cluster: string;
+    readonly taskDefinition: string;
+    readonly containerName: string;
+    readonly capacityProviderStrategy: readonly CapacityProviderStrategyItem[];
+    readonly fallbackCapacityProvider: string;
+    readonly subnets: readonly string[];
+    readonly securityGroups: readonly string[];
+    readonly assignPublicIp: boolean;
+  };
+  readonly maxAttempts: number;
+  readonly runTaskBucket: { readonly capacity: number; readonly perSecond: number };
+  readonly pacerConcurrency: number;
+  readonly localMaxRunning: number;
+}
+
+function parseStrategy(text: string): CapacityProviderStrategyItem[] {
+  return text.split(',').map((item) => {
+    const [capacityProvider = '', weight, base] = item.split(':');
+    return {
+      capacityProvider,
+      weight: weight === undefined ? 1 : Number(weight),
+      ...(base === undefined ? {} : { base: Number(base) }),
+    };
+  });
+}
+
+/** The jobs section of AppConfig, with the problems that only show across variables. */
+export function jobsConfigFrom(v: JobsEnv & { REDIS_URL?: string | undefined }): {
+  config: JobsConfig;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  if (v.JOBS_QUEUE_URL) {
+    if (!v.JOBS_CLUSTER) problems.push('JOBS_CLUSTER: required when JOBS_QUEUE_URL is set');
+    if (!v.JOBS_BUCKET) problems.push('JOBS_BUCKET: required when JOBS_QUEUE_URL is set');
+    // Records and the RunTask bucket must be shared by every process: memory would not be.
+    if (!v.REDIS_URL) problems.push('REDIS_URL: required when JOBS_QUEUE_URL is set');
+  }
+  return {
+    problems,
+    config: {
+      mode: v.JOBS_QUEUE_URL ? 'aws' : 'embedded',
+      queueUrl: v.JOBS_QUEUE_URL,
+      bucket: v.JOBS_BUCKET ? { name: v.JOBS_BUCKET, prefix: v.JOBS_BUCKET_PREFIX } : undefined,
+      dataDir: v.JOBS_DATA_DIR,
+      ecs: {
+        cluster: v.JOBS_CLUSTER ?? 'default',
+        taskDefinition: v.JOBS_TASK_DEFINITION ?? '',
+        containerName: v.JOBS_CONTAINER_NAME,
+        capacityProviderStrategy: parseStrategy(v.JOBS_CAPACITY_STRATEGY),
+        fallbackCapacityProvider: v.JOBS_FALLBACK_CAPACITY_PROVIDER,
+        subnets: v.JOBS_SUBNETS ?? [],
+        securityGroups: v.JOBS_SECURITY_GROUPS ?? [],
+        assignPublicIp: v.JOBS_ASSIGN_PUBLIC_IP === 'true',
+      },
+      maxAttempts: v.JOBS_MAX_ATTEMPTS,
+      runTaskBucket: { capacity: v.RUNTASK_BUCKET_CAPACITY, perSecond: v.RUNTASK_RATE_PER_SECOND },
+      pacerConcurrency: v.JOBS_PACER_CONCURRENCY,
+      localMaxRunning: v.JOBS_LOCAL_MAX_RUNNING,
+    },
+  };
+}
+
+/** What the pacer needs beyond the API: fails fast naming the variable. */
+export function launchProblems(config: JobsConfig): string[] {
+  const problems: string[] = [];
+  if (!config.ecs.taskDefinition) problems.push('JOBS_TASK_DEFINITION: required to launch tasks');
+  if (config.ecs.subnets.length === 0) problems.push('JOBS_SUBNETS: required to launch Fargate tasks');
+  return problems;
+}

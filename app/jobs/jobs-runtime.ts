@@ -1,0 +1,118 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AwsClients } from './aws-clients.js';
+import { EcsTaskRunner } from './ecs-task-runner.js';
+import { InProcessQueue, type JobQueue } from './job-queue.js';
+import { type JobStore, MemoryJobStore } from './job-store.js';
+import type { JobsConfig } from './jobs-config.js';
+import { JobsService } from './jobs-service.js';
+import { LocalTaskRunner } from './local-task-runner.js';
+import { LocalDirectoryObjectStore, type ObjectStore } from './object-store.js';
+import { type PacerLoop, startPacerLoop } from './pacer-loop.js';
+import { RedisJobStore } from './redis-job-store.js';
+import { RedisTokenBucket } from './redis-token-bucket.js';
+import { S3ObjectStore } from './s3-object-store.js';
+import { SqsJobQueue } from './sqs-job-queue.js';
+import { applyTaskStopped } from './task-events.js';
+import type { TaskRunner } from './task-runner.js';
+import { MemoryTokenBucket, type TokenBucket } from './token-bucket.js';
+
+export interface JobsRuntime {
+  readonly service: JobsService;
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  readonly objects: ObjectStore;
+  readonly runner: TaskRunner;
+  readonly bucket: TokenBucket;
+  /** Stops the embedded pacer and its simulations (nothing to stop on AWS). */
+  close(): Promise<void>;
+}
+
+export interface JobsRuntimeDeps {
+  readonly redis: Redis | undefined;
+  readonly keyPrefix: string;
+  readonly logger: Logger;
+  /** Required when `config.mode` is `aws`. */
+  readonly aws?: AwsClients;
+}
+
+/** The Redis key of the global RunTask bucket; every pacer sharing it shares the limit. */
+export function runTaskBucketKey(keyPrefix: string): string {
+  return `${keyPrefix}jobs:runtask-bucket`;
+}
+
+export function createJobStore(redis: Redis | undefined, keyPrefix: string): JobStore {
+  return redis ? new RedisJobStore(redis, keyPrefix) : new MemoryJobStore();
+}
+
+export function createTokenBucket(
+  config: JobsConfig,
+  redis: Redis | undefined,
+  keyPrefix: string,
+): TokenBucket {
+  return redis
+    ? new RedisTokenBucket(redis, runTaskBucketKey(keyPrefix), config.runTaskBucket)
+    : new MemoryTokenBucket(config.runTaskBucket);
+}
+
+/**
+ * The jobs parts for an API process. On AWS: SQS, S3, ECS (StopTask only; the pacer Lambda
+ * launches). Embedded: an in-process queue and a pacer loop in this process launching child
+ * processes, so `npm start` runs simulations end to end.
+ */
+export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): JobsRuntime {
+  const store = createJobStore(deps.redis, deps.keyPrefix);
+  const bucket = createTokenBucket(config, deps.redis, deps.keyPrefix);
+  const logger = deps.logger.child({ module: 'jobs' });
+  if (config.mode === 'aws') {
+    if (!deps.aws || !config.queueUrl || !config.bucket)
+      throw new Error('AWS jobs mode needs AWS clients, a queue and a bucket');
+    const queue = new SqsJobQueue(deps.aws.sqs, config.queueUrl);
+    const objects = new S3ObjectStore(deps.aws.s3, config.bucket.name, config.bucket.prefix);
+    const runner = new EcsTaskRunner(deps.aws.ecs, { ...config.ecs, tags: [] });
+    const service = new JobsService({
+      jobs: store,
+      queue,
+      objects,
+      runner,
+      maxAttempts: config.maxAttempts,
+      logger,
+    });
+    return { service, store, queue, objects, runner, bucket, close: async () => {} };
+  }
+
+  const queue = new InProcessQueue();
+  const objects = new LocalDirectoryObjectStore(config.dataDir);
+  const runner = new LocalTaskRunner({
+    logger,
+    maxRunning: config.localMaxRunning,
+    onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
+  });
+  const service = new JobsService({
+    jobs: store,
+    queue,
+    objects,
+    runner,
+    maxAttempts: config.maxAttempts,
+    logger,
+  });
+  const loop: PacerLoop = startPacerLoop({
+    consumer: queue,
+    pacer: { jobs: store, runner, bucket, logger },
+    logger,
+    concurrency: config.pacerConcurrency,
+  });
+  return {
+    service,
+    store,
+    queue,
+    objects,
+    runner,
+    bucket,
+    async close() {
+      queue.close();
+      await loop.stop();
+      await runner.close();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LocalDirectoryObjectStore, SchemeObjectStore } from '../object-store.js';
+import { S3ObjectStore } from '../s3-object-store.js';
+import { simulationInputSchema } from './input.js';
+import { advance, initialState, resultOf, type SimulationState } from './model.js';
+
+/**
+ * The simulation program: the stand-in for your own container image. It keeps the contract a
+ * Fargate task gets from the pacer, so replacing it means honouring the same four points:
+ *
+ * - environment: `JOB_ID`, `INPUT_URI` (the validated input JSON), `OUTPUT_URI` (where the
+ *   result goes); `s3://` on AWS, `file://` locally;
+ * - exit code 0 only when the result is written; anything else is a failure with its reason;
+ * - progress is checkpointed (`OUTPUT_URI` + `.checkpoint.json`) and a rerun resumes from it,
+ *   so a task requeued after a Spot interruption does not start over;
+ * - SIGTERM (ECS stop, Spot's two-minute notice) writes a checkpoint and exits 143 promptly.
+ *
+ * The computation is a projectile with quadratic drag integrated with RK4: small, real and
+ * deterministic, so a resumed run writes exactly the result an uninterrupted one would.
+ */
+
+const STEPS_PER_SLICE = 20_000;
+export const EXIT_TERMINATED = 143;
+export const EXIT_BAD_INPUT = 2;
+
+interface Checkpoint {
+  readonly inputSha256: string;
+  readonly state: SimulationState;
+}
+
+function log(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    log({ level: 'error', msg: `${name} is required` });
+    process.exit(EXIT_BAD_INPUT);
+  }
+  return value;
+}
+
+async function main(): Promise<number> {
+  const jobId = requiredEnv('JOB_ID');
+  const inputUri = requiredEnv('INPUT_URI');
+  const outputUri = requiredEnv('OUTPUT_URI');
+  const checkpointUri = process.env.CHECKPOINT_URI || `${outputUri}.checkpoint.json`;
+  const checkpointEveryMs = Number(process.env.SIM_CHECKPOINT_INTERVAL_MS || 1_000);
+
+  let terminating = false;
+  process.once('SIGTERM', () => {
+    terminating = true;
+  });
+
+  let s3: S3ObjectStore | undefined;
+  const store = new SchemeObjectStore({
+    file: new LocalDirectoryObjectStore('.'),
+    s3: () => {
+      s3 ??= new S3ObjectStore(new S3Client({}), 'unused');
+      return s3;
+    },
+  });
+
+  if ((await store.get(outputUri)) !== undefined) {
+    log({ level: 'info', msg: 'result already written', jobId });
+    return 0;
+  }
+  const raw = await store.get(inputUri);
+  if (raw === undefined) {
+    log({ level: 'error', msg: `no input at ${inputUri}`, jobId });
+    return EXIT_BAD_INPUT;
+  }
+  let parsedJson: unknown;
+  try {
+    parsedJson = JSON.parse(raw);
+  } catch {
+    log({ level: 'error', msg: 'input is not JSON', jobId });
+    return EXIT_BAD_INPUT;
+  }
+  const parsed = simulationInputSchema.safeParse(parsedJson);
+  if (!parsed.success) {
+    log({ level: 'error', msg: 'invalid input', issues: parsed.error.issues, jobId });
+    return EXIT_BAD_INPUT;
+  }
+  const input = parsed.data;
+  const inputSha256 = createHash('sha256').update(raw).digest('hex');
+
+  let state = initialState(input);
+  const saved = await store.get(checkpointUri);
+  if (saved !== undefined) {
+    try {
+      const checkpoint = JSON.parse(saved) as Checkpoint;
+      if (checkpoint.inputSha256 === inputSha256) {
+        state = checkpoint.state;
+        log({ level: 'info', msg: 'resuming from checkpoint', jobId, step: state.step });
+      }
+    } catch {
+      log({ level: 'warn', msg: 'unreadable checkpoint ignored', jobId });
+    }
+  }
+
+  const writeCheckpoint = () =>
+    store.put(checkpointUri, JSON.stringify({ inputSha256, state } satisfies Checkpoint));
+  let lastCheckpoint = Date.now();
+  while (!state.done) {
+    state = advance(input, state, STEPS_PER_SLICE);
+    // Yielding lets the SIGTERM handler run between slices.
+    await yieldToEvents();
+    if (terminating) {
+      await writeCheckpoint();
+      log({ level: 'info', msg: 'terminated; checkpoint written', jobId, step: state.step });
+      return EXIT_TERMINATED;
+    }
+    if (Date.now() - lastCheckpoint >= checkpointEveryMs) {
+      await writeCheckpoint();
+      lastCheckpoint = Date.now();
+    }
+  }
+  await store.put(outputUri, JSON.stringify({ jobId, result: resultOf(state) }));
+  await store.delete(checkpointUri).catch(() => {});
+  log({ level: 'info', msg: 'done', jobId, steps: state.step });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log({ level: 'error', msg: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  },
+);

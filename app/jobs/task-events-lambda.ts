@@ -1,0 +1,38 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { createRedisClient } from '../redis.js';
+import { createAwsClients } from './aws-clients.js';
+import { createJobStore } from './jobs-runtime.js';
+import { SqsJobQueue } from './sqs-job-queue.js';
+import { applyTaskStopped, type EcsTaskStateChangeDetail, taskStoppedFromEcsDetail } from './task-events.js';
+
+/**
+ * The task-events Lambda: EventBridge "ECS Task State Change" (rule on source `aws.ecs`, detail
+ * lastStatus STOPPED, the jobs cluster) → job record. Throwing makes EventBridge retry the event;
+ * applying one twice changes nothing (see applyTaskStopped).
+ */
+const config = loadConfig();
+const problems: string[] = [];
+if (!config.jobs.queueUrl) problems.push('JOBS_QUEUE_URL: required to requeue interrupted jobs');
+if (!config.redis) problems.push('REDIS_URL: required (job records live there)');
+if (problems.length > 0) throw new ConfigError(problems);
+
+const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 'lambda' }).child({
+  role: 'task-events',
+});
+const redis = config.redis ? createRedisClient(config.redis) : undefined;
+const aws = createAwsClients();
+const deps = {
+  jobs: createJobStore(redis, config.redis?.keyPrefix ?? ''),
+  queue: new SqsJobQueue(aws.sqs, config.jobs.queueUrl ?? ''),
+  logger,
+};
+
+export const handler = async (
+  event: EventBridgeEvent<'ECS Task State Change', EcsTaskStateChangeDetail>,
+): Promise<{ result: string }> => {
+  const stopped = taskStoppedFromEcsDetail(event.detail, config.jobs.ecs.containerName);
+  if (!stopped) return { result: 'ignored' };
+  return { result: await applyTaskStopped(deps, stopped) };
+};

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import {
+  ConflictError,
+  HttpError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../adapters/http-error.js';
+import type { Job } from '../app/jobs/job.js';
+import { EnqueueError } from '../app/jobs/jobs-service.js';
+import { simulationInputSchema } from '../app/jobs/simulation/input.js';
+import { zodFields } from './leads.js';
+import { errorResult, header, json, parseJsonBody } from './respond.js';
+import type { HandlerDeps, HandlerFactory } from './types.js';
+
+/** The body of `POST /simulations`; see app/jobs/simulation/input.ts. */
+export const simulationRequestSchema = simulationInputSchema;
+
+/** Largest accepted simulation input; the input is parameters, never data. */
+export const MAX_SIMULATION_INPUT_BYTES = 16 * 1024;
+
+const jobIdSchema = z.uuid('must be a job id (a UUID)');
+/** Printable ASCII without spaces, as clients generate them (UUIDs, hashes); stored 24 h. */
+const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(128, 'at most 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/** The public view of a job. */
+export function jobView(job: Job) {
+  return {
+    id: job.id,
+    status: job.status,
+    attempts: job.attempt,
+    maxAttempts: job.maxAttempts,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    submittedAt: job.submittedAt,
+    finishedAt: job.finishedAt,
+    taskArn: job.taskArn,
+    capacityProvider: job.capacityProvider,
+    failureReason: job.failureReason,
+    inputUri: job.inputUri,
+    result: job.status === 'succeeded' ? { uri: job.outputUri } : null,
+    history: job.history,
+  };
+}
+
+function location(job: Job): string {
+  return `/simulations/${job.id}`;
+}
+
+function jobsOf(deps: HandlerDeps) {
+  return (
+    deps.jobs ?? {
+      unavailable: new ServiceUnavailableError('Simulations are not configured here', 'jobs_unavailable'),
+    }
+  );
+}
+
+/** Field errors for a single value (a path parameter, a header). */
+function scalarFields(error: z.ZodError, name: string): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: name, message: issue.message }));
+}
+
+function readJobId(pathParameters: Record<string, string | undefined> | null) {
+  const parsed = jobIdSchema.safeParse(pathParameters?.id);
+  return parsed.success
+    ? ({ ok: true, id: parsed.data } as const)
+    : ({
+        ok: false,
+        error: new ValidationError('Invalid job id', scalarFields(parsed.error, 'id')),
+      } as const);
+}
+
+/** `POST /simulations`: validates, stores and queues; 202 with the job and its `Location`. */
+export const createSimulationHandler: HandlerFactory = (deps) => {
+  return async (event) => {
+    const jobs = jobsOf(deps);
+    if ('unavailable' in jobs) return errorResult(jobs.unavailable);
+    const rawKey = header(event.headers, 'idempotency-key');
+    const key = rawKey === undefined ? undefined : idempotencyKeySchema.safeParse(rawKey);
+    if (key && !key.success) {
+      return errorResult(
+        new ValidationError('Invalid Idempotency-Key header', scalarFields(key.error, 'Idempotency-Key')),
+      );
+    }
+    const body = parseJsonBody(event.body, event.isBase64Encoded, header(event.headers, 'content-type'));
+    if (!body.ok) return errorResult(body.error);
+    const input = simulationInputSchema.safeParse(body.value);
+    if (!input.success) {
+      return errorResult(new ValidationError('The simulation input is not valid', zodFields(input.error)));
+    }
+    try {
+      const result = await jobs.create(input.data, key?.success ? { idempotencyKey: key.data } : {});
+      if (result.kind === 'key-reused') {
+        return errorResult(
+          new ConflictError(
+            'This Idempotency-Key was used with a different input; use a new key for a new simulation',
+            'idempotency_key_reused',
+          ),
+        );
+      }
+      return json(202, jobView(result.job), {
+        location: location(result.job),
+        ...(result.kind === 'existing' ? { 'idempotent-replayed': 'true' } : {}),
+      });
+    } catch (error) {
+      if (error instanceof EnqueueError) {
+        return errorResult(
+          new ServiceUnavailableError('The job could not be queued; try again', 'jobs_unavailable'),
+        );
+      }
+      throw error;
+    }
+  };
+};
+
+/** `GET /simulations/:id`: status, attempts, timestamps, task and, when done, the result location. */
+export const getSimulationHandler: HandlerFactory = (deps) => {
+  return async (event) => {
+    const jobs = jobsOf(deps);
+    if ('unavailable' in jobs) return errorResult(jobs.unavailable);
+    const id = readJobId(event.pathParameters);
+    if (!id.ok) return errorResult(id.error);
+    const job = await jobs.get(id.id);
+    if (!job) return errorResult(new NotFoundError(`No simulation with id ${id.id}`, 'simulation_not_found'));
+    return json(200, jobView(job));
+  };
+};
+
+/** `DELETE /simulations/:id`: a queued job is dropped, a running task stopped; finished jobs answer 409. */
+export const cancelSimulationHandler: HandlerFactory = (deps) => {
+  return async (event) => {
+    const jobs = jobsOf(deps);
+    if ('unavailable' in jobs) return errorResult(jobs.unavailable);
+    const id = readJobId(event.pathParameters);
+    if (!id.ok) return errorResult(id.error);
+    const result = await jobs.cancel(id.id);
+    if (result.kind === 'not-found') {
+      return errorResult(new NotFoundError(`No simulation with id ${id.id}`, 'simulation_not_found'));
+    }
+    if (result.kind === 'finished') {
+      return errorResult(
+        new HttpError(409, 'simulation_finished', `The simulation already ended as ${result.job.status}`, {
+          details: { status: result.job.status },
+        }),
+      );
+    }
+    return json(200, jobView(result.job));
+  };
+};
