@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
+import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -45,6 +46,8 @@ const schema = z
     SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 115_000).default(100_000),
     TRUST_FORWARDED_FOR: bool.default(true),
+    // Simulation jobs: see app/jobs/jobs-config.ts.
+    ...jobsEnvShape,
     // Rate limiting: points per window per class, for clients without and with an API key.
     RATE_LIMIT_STANDARD_ANONYMOUS: int(1, 10_000_000).default(limits.standard.anonymous),
     RATE_LIMIT_STANDARD_AUTHENTICATED: int(1, 10_000_000).default(limits.standard.authenticated),
@@ -76,6 +79,7 @@ export interface AppConfig {
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
   /** Behind an ALB the right-most X-Forwarded-For entry is the client; without one, the socket is. */
   readonly trustForwardedFor: boolean;
+  readonly jobs: JobsConfig;
   readonly rateLimit: RateLimitSettings;
 }
 
@@ -95,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const v = parsed.data;
+  const jobs = jobsConfigFrom(v);
+  if (jobs.problems.length > 0) throw new ConfigError(jobs.problems);
   return {
     env: v.APP_ENV,
     port: v.PORT,
@@ -110,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: v.MAX_BODY_BYTES,
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     trustForwardedFor: v.TRUST_FORWARDED_FOR,
+    jobs: jobs.config,
     rateLimit: {
       classes: {
         standard: {

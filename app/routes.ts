@@ -1,5 +1,12 @@
 import { healthzHandler } from '../handlers/healthz.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
+import {
+  cancelSimulationHandler,
+  createSimulationHandler,
+  getSimulationHandler,
+  MAX_SIMULATION_INPUT_BYTES,
+  simulationRequestSchema,
+} from '../handlers/simulations.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
 /**
@@ -74,6 +81,43 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: 16 * 1024,
     summary: 'Create or replace a lead',
     requestSchema: leadInputSchema,
+  },
+  {
+    method: 'POST',
+    path: '/simulations',
+    handler: createSimulationHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    // Each accepted job costs a Fargate task later: counted heavier than a cancel.
+    rateLimit: { class: 'jobs', cost: 2 },
+    lambdaGroup: 'jobs',
+    timeoutMs: 10_000,
+    maxBodyBytes: MAX_SIMULATION_INPUT_BYTES,
+    summary: 'Queue a simulation; 202 with its id and Location (Idempotency-Key honoured)',
+    requestSchema: simulationRequestSchema,
+  },
+  {
+    method: 'GET',
+    path: '/simulations/:id',
+    handler: getSimulationHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
+    rateLimit: { class: 'standard', cost: 1 },
+    lambdaGroup: 'jobs',
+    timeoutMs: 5_000,
+    summary: 'A simulation: status, attempts, timestamps, task, failure reason, result location',
+  },
+  {
+    method: 'DELETE',
+    path: '/simulations/:id',
+    handler: cancelSimulationHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    rateLimit: { class: 'jobs', cost: 1 },
+    lambdaGroup: 'jobs',
+    timeoutMs: 10_000,
+    summary: 'Cancel a simulation: a queued one is dropped, a running task stopped',
   },
 ];
 

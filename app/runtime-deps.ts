@@ -5,6 +5,8 @@ import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
 import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import type { AppConfig } from './config.js';
+import { createAwsClients, destroyAwsClients } from './jobs/aws-clients.js';
+import { createJobsRuntime, type JobsRuntime } from './jobs/jobs-runtime.js';
 import { type LeadStore, MemoryLeadStore } from './leads/lead-store.js';
 import { RedisLeadStore } from './leads/redis-lead-store.js';
 import { DrainState } from './readiness.js';
@@ -18,6 +20,8 @@ export interface RuntimeDeps extends HandlerDeps {
   readonly rateLimitRedis: Redis | undefined;
   /** Steps before every handler, for `createApp(deps, { guards })` on both runtimes. */
   readonly guards: readonly RequestGuard[];
+  /** Simulation jobs; embedded mode runs its pacer and simulations in this process. */
+  readonly jobsRuntime: JobsRuntime;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,13 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
   });
   const leads: LeadStore =
     redis && config.redis ? new RedisLeadStore(redis, config.redis.keyPrefix) : new MemoryLeadStore();
+  const aws = config.jobs.mode === 'aws' ? createAwsClients() : undefined;
+  const jobsRuntime = createJobsRuntime(config.jobs, {
+    redis,
+    keyPrefix: config.redis?.keyPrefix ?? '',
+    logger,
+    ...(aws ? { aws } : {}),
+  });
   logger.info({ store: redis ? 'redis' : 'memory' }, 'dependencies ready');
   return {
     leads,
@@ -45,7 +56,12 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
     redis,
     rateLimitRedis,
     guards: [rateLimit],
+    jobs: jobsRuntime.service,
+    jobsRuntime,
     async close() {
+      // Before Redis: the embedded pacer and simulations still write job records as they stop.
+      await jobsRuntime.close();
+      if (aws) destroyAwsClients(aws);
       for (const client of [redis, rateLimitRedis]) {
         if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
       }

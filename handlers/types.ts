@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Logger } from 'pino';
+import type { SimulationJobs } from '../app/jobs/jobs-service.js';
 import type { LeadStore } from '../app/leads/lead-store.js';
 
 /** A route handler: the Lambda proxy contract, the same on both runtimes. */
@@ -17,6 +18,11 @@ export interface HandlerDeps {
   readonly logger: Logger;
   /** The time source; injected so tests and both runtimes can agree on timestamps. */
   readonly clock: () => Date;
+  /**
+   * Simulation jobs (app/jobs/). Optional so deps built for other routes need not build the jobs
+   * module; without it the simulation routes answer 503.
+   */
+  readonly jobs?: SimulationJobs;
 }
 
 /** Builds a handler from its dependencies; the route table names these. */
