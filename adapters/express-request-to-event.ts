@@ -54,6 +54,16 @@ export function parseQuery(rawQuery: string): {
   return { single, multi };
 }
 
+const resources = new Map<string, string>();
+function resourceOf(path: string): string {
+  let resource = resources.get(path);
+  if (resource === undefined) {
+    resource = resourceTemplate(path);
+    resources.set(path, resource);
+  }
+  return resource;
+}
+
 /** `22/Nov/2026:09:42:00 +0000`, the format of API Gateway's `requestTime`. */
 export function formatRequestTime(date: Date): string {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -100,7 +110,7 @@ export function expressRequestToProxyEvent(
   for (const [name, value] of Object.entries(req.params ?? {})) {
     if (typeof value === 'string') pathParameters[name] = value;
   }
-  const resource = resourceTemplate(route.path);
+  const resource = resourceOf(route.path);
 
   return {
     resource,

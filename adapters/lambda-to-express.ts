@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { RouteDefinition } from '../app/routes.js';
 import type { ApiHandler } from '../handlers/types.js';
@@ -22,6 +22,8 @@ export type RequestGuard = (input: {
 
 export interface LambdaToExpressOptions {
   readonly logger: Logger;
+  /** Largest request body when the route sets none; past it the client gets a 413. */
+  readonly maxBodyBytes: number;
   readonly guards?: readonly RequestGuard[];
   /** On Lambda the route deadline is cut this much short of the invocation's end, to answer 504 in time. */
   readonly lambdaSafetyMarginMs?: number;
@@ -45,8 +47,21 @@ export function lambdaToExpress(
 ): RequestHandler {
   const guards = options.guards ?? [];
   const margin = options.lambdaSafetyMarginMs ?? 250;
+  const id = `${route.method} ${route.path}`;
+  const readRawBody = express.raw({
+    type: () => true,
+    limit: route.maxBodyBytes ?? options.maxBodyBytes,
+    // Bodies reach handlers as sent (base64 when binary), never silently inflated.
+    inflate: false,
+  });
+  // One route handler rather than a chain of middleware: each Express layer costs a dispatch.
+  const readBody = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) =>
+      readRawBody(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+    );
 
   return async (req: Request, res: Response, _next: NextFunction) => {
+    res.locals.route = id;
     const invocation = invocationOf(res);
     const startedAt = Date.now();
     const routeDeadline = startedAt + route.timeoutMs;
@@ -58,6 +73,7 @@ export function lambdaToExpress(
     let extraHeaders: Record<string, string> = {};
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (hasBody(req)) await readBody(req, res);
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
       for (const guard of guards) {
         const added = await guard({ route, event, invocation });
@@ -92,4 +108,10 @@ export function lambdaToExpress(
       clearTimeout(timer);
     }
   };
+}
+
+/** RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding. */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -4,7 +4,7 @@ import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js'
 import type { InvocationResolver } from '../adapters/invocation.js';
 import { lambdaToExpress, type RequestGuard } from '../adapters/lambda-to-express.js';
 import type { HandlerDeps } from '../handlers/types.js';
-import { routes as defaultRoutes, type RouteDefinition, routeId } from './routes.js';
+import { routes as defaultRoutes, type RouteDefinition } from './routes.js';
 
 export interface CreateAppOptions {
   /** Tells who is calling and on which runtime (see adapters/invocation.ts). */
@@ -36,22 +36,14 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   const methodsByPath = new Map<string, Set<string>>();
   for (const route of routes) {
     const handler = route.handler(deps);
-    const readBody = express.raw({
-      type: () => true,
-      limit: route.maxBodyBytes ?? options.maxBodyBytes,
-      // Bodies reach handlers as sent (base64 when binary), never silently inflated.
-      inflate: false,
-    });
-    const tagRoute: RequestHandler = (_req, res, next) => {
-      res.locals.route = routeId(route);
-      next();
-    };
     const method = route.method.toLowerCase() as Lowercase<RouteDefinition['method']>;
     app[method](
       route.path,
-      tagRoute,
-      readBody,
-      lambdaToExpress(route, handler, { logger: deps.logger, guards: options.guards ?? [] }),
+      lambdaToExpress(route, handler, {
+        logger: deps.logger,
+        guards: options.guards ?? [],
+        maxBodyBytes: options.maxBodyBytes,
+      }),
     );
     const methods = methodsByPath.get(route.path) ?? new Set<string>();
     methods.add(route.method);
@@ -92,6 +84,10 @@ function invocationAndLogging(deps: HandlerDeps, resolveInvocation: InvocationRe
     res.locals.invocation = invocation;
     res.locals.requestId = invocation.requestId;
     res.setHeader('x-request-id', invocation.requestId);
+    if (!deps.logger.isLevelEnabled('info')) {
+      next();
+      return;
+    }
     res.once('finish', () => {
       deps.logger.info(
         {

@@ -1,0 +1,129 @@
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+import { routes } from '../app/routes.js';
+
+/**
+ * `npm run build`: esbuild bundles for every runtime artifact.
+ * - dist/server/server.mjs: the ECS entry, everything bundled (the image needs no node_modules);
+ * - dist/simulation/main.mjs: the simulation program's image;
+ * - dist/lambda/<group>.zip: one per Lambda group of the route table (handler `lambda.handler`),
+ *   plus pacer.zip (`pacer.handler`) and task-events.zip (`task-events.handler`).
+ * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs20.x runtime provides; that
+ * keeps zips small and cold starts short. Each zip carries its source map (run with
+ * NODE_OPTIONS=--enable-source-maps).
+ */
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+// ESM bundles of CommonJS dependencies still call require() for Node built-ins.
+const requireShim =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+interface Bundle {
+  readonly entry: string;
+  readonly outfile: string;
+  readonly external: readonly string[];
+}
+
+async function bundle({ entry, outfile, external }: Bundle): Promise<void> {
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'none',
+    banner: { js: requireShim },
+    external: [...external],
+    logLevel: 'warning',
+  });
+}
+
+function zip(files: Record<string, string>, zipPath: string): number {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, path] of Object.entries(files)) entries[name] = readFileSync(path);
+  const archive = zipSync(entries, { level: 9, mtime: new Date('2020-01-01T00:00:00Z') });
+  writeFileSync(zipPath, archive);
+  return archive.length;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+export async function buildAll(log: (line: string) => void = console.log): Promise<Record<string, number>> {
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(join(dist, 'lambda'), { recursive: true });
+  const sizes: Record<string, number> = {};
+  const sdk = ['@aws-sdk/*', '@smithy/*'];
+
+  const steps: { label: string; run: () => Promise<void> }[] = [
+    {
+      label: 'ECS server',
+      run: () =>
+        bundle({ entry: 'app/server.ts', outfile: join(dist, 'server', 'server.mjs'), external: [] }),
+    },
+    {
+      label: 'simulation program',
+      run: () =>
+        bundle({
+          entry: 'app/jobs/simulation/main.ts',
+          outfile: join(dist, 'simulation', 'main.mjs'),
+          external: [],
+        }),
+    },
+  ];
+  const lambdas: { name: string; entry: string; file: string }[] = [
+    ...[...new Set(routes.map((r) => r.lambdaGroup))]
+      .sort()
+      .map((group) => ({ name: group, entry: 'app/lambda.ts', file: 'lambda' })),
+    { name: 'pacer', entry: 'app/jobs/pacer-lambda.ts', file: 'pacer' },
+    { name: 'task-events', entry: 'app/jobs/task-events-lambda.ts', file: 'task-events' },
+  ];
+  const built = new Map<string, string>();
+  for (const lambda of lambdas) {
+    steps.push({
+      label: `Lambda ${lambda.name}`,
+      run: async () => {
+        // Groups share the API bundle (LAMBDA_GROUP selects the routes at run time): build it once.
+        const outfile = join(
+          dist,
+          'lambda',
+          'build',
+          lambda.entry.replaceAll('/', '_'),
+          `${lambda.file}.mjs`,
+        );
+        if (!built.has(lambda.entry)) {
+          await bundle({ entry: lambda.entry, outfile, external: sdk });
+          built.set(lambda.entry, outfile);
+        }
+        const source = built.get(lambda.entry) as string;
+        sizes[`lambda/${lambda.name}.zip`] = zip(
+          { [`${lambda.file}.mjs`]: source, [`${lambda.file}.mjs.map`]: `${source}.map` },
+          join(dist, 'lambda', `${lambda.name}.zip`),
+        );
+      },
+    });
+  }
+
+  for (const [index, step] of steps.entries()) {
+    const started = Date.now();
+    await step.run();
+    log(`[${index + 1}/${steps.length}] ${step.label} (${Date.now() - started} ms)`);
+  }
+  sizes['server/server.mjs'] = statSync(join(dist, 'server', 'server.mjs')).size;
+  sizes['simulation/main.mjs'] = statSync(join(dist, 'simulation', 'main.mjs')).size;
+  return sizes;
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = await buildAll();
+  console.log('\nArtifacts in dist/:');
+  for (const [name, size] of Object.entries(sizes)) console.log(`  ${name.padEnd(28)} ${kb(size)}`);
+}
