@@ -2,14 +2,19 @@ import type { RedisOptions } from 'ioredis';
 
 /**
  * ioredis options for the rate limiter's own connection (entry points create it, once per
- * process). A request must never wait on Redis: with no offline queue a command fails at once
- * while disconnected, a short command timeout covers a Redis that hangs, and the request goes to
- * the insurance limiter instead. The lead store keeps its own client, which may queue.
+ * process). A request must never wait on a Redis that is not there: with no offline queue a
+ * command fails at once while disconnected, and the request goes to the insurance limiter
+ * instead. The lead store keeps its own client, which may queue.
+ *
+ * The command timeout only catches a Redis that hangs with the connection open. It must not
+ * catch a busy process: a timed-out command may still have been counted, and the insurance
+ * limiter then admits on top of it. At 250 ms, 4 processes deciding 500 simultaneous requests
+ * each on a loaded 2-core machine took up to 265 ms and over-admitted; 1 s leaves room for that.
  */
 export const RATE_LIMIT_REDIS_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
   connectTimeout: 1_000,
-  commandTimeout: 250,
+  commandTimeout: 1_000,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
 };

@@ -7,6 +7,8 @@ export interface AccuracyResult {
   readonly refused: number;
   readonly failed: number;
   readonly elapsedMs: number;
+  /** The longest any process waited for all its decisions. */
+  readonly slowestMs: number;
 }
 
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'accuracy-worker.ts');
@@ -70,12 +72,19 @@ export async function runAccuracy(options: {
     const started = performance.now();
     for (const child of children) child.stdin.write('go\n');
     const results = (await Promise.all(lines.map((next) => next()))).map(
-      (line) => JSON.parse(line) as { admitted: number; refused: number; failed: number },
+      (line) => JSON.parse(line) as { admitted: number; refused: number; failed: number; slowestMs: number },
     );
     const elapsedMs = performance.now() - started;
     const sum = (field: 'admitted' | 'refused' | 'failed') =>
       results.reduce((total, r) => total + r[field], 0);
-    return { admitted: sum('admitted'), refused: sum('refused'), failed: sum('failed'), elapsedMs };
+    const slowestMs = Math.max(...results.map((r) => r.slowestMs));
+    return {
+      admitted: sum('admitted'),
+      refused: sum('refused'),
+      failed: sum('failed'),
+      elapsedMs,
+      slowestMs,
+    };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill();
   }

@@ -50,16 +50,22 @@ await new Promise<void>((resolve) => {
   });
 });
 
+const started = performance.now();
+let slowestMs = 0;
 const outcomes = await Promise.all(
   Array.from({ length: requests }, () =>
-    guard({ route, event, invocation }).then(
-      () => 'admitted' as const,
-      (error: unknown) => (error instanceof HttpError && error.statusCode === 429 ? 'refused' : 'failed'),
-    ),
+    guard({ route, event, invocation })
+      .then(
+        () => 'admitted' as const,
+        (error: unknown) => (error instanceof HttpError && error.statusCode === 429 ? 'refused' : 'failed'),
+      )
+      .finally(() => {
+        slowestMs = Math.max(slowestMs, performance.now() - started);
+      }),
   ),
 );
 const count = (what: string) => outcomes.filter((o) => o === what).length;
 process.stdout.write(
-  `${JSON.stringify({ admitted: count('admitted'), refused: count('refused'), failed: count('failed') })}\n`,
+  `${JSON.stringify({ admitted: count('admitted'), refused: count('refused'), failed: count('failed'), slowestMs })}\n`,
 );
 redis.disconnect();

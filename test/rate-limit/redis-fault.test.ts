@@ -113,7 +113,8 @@ describe('rate limiting when Redis fails', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.headers['x-ratelimit-remaining']).toBe('5');
-    expect(elapsedMs).toBeLessThan(250);
+    // Well under the 1 s connect timeout: the request did not wait for a connection.
+    expect(elapsedMs).toBeLessThan(500);
   });
 
   it('authenticates to Redis with the configured password (ElastiCache AUTH token)', async () => {
