@@ -1,6 +1,13 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import {
+  dependable,
+  LocalBackend,
+  S3Backend,
+  TerraformOutput,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
 import type { Construct } from 'constructs';
 import { type RouteAssignment, resolveRouteTargets } from '../app/route-targets.js';
 import type { RouteDefinition } from '../app/routes.js';
@@ -205,7 +212,7 @@ export class ApiStack extends TerraformStack {
       defaultAction: config.alb.defaultAction,
     });
     // ECS attaches tasks only to a target group that a listener already forwards to.
-    api.service.dependsOn = [...(api.service.dependsOn ?? []), rules.ecsDirectRule.fqn];
+    api.service.dependsOn = [...(api.service.dependsOn ?? []), dependable(rules.ecsDirectRule)];
 
     new TerraformOutput(this, 'alb_dns_name', { value: alb.lb.dnsName });
     new TerraformOutput(this, 'jobs_queue_url', { value: storage.queue.url });
