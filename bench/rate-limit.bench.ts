@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { ecsInvocationResolver } from '../adapters/invocation.js';
+import type { RequestGuard } from '../adapters/lambda-to-express.js';
+import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
+import { DEFAULT_CLASS_LIMITS } from '../adapters/rate-limit/policy.js';
+import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
+import { createApp } from '../app/create-app.js';
+import { MemoryLeadStore } from '../app/leads/lead-store.js';
+import { DrainState } from '../app/readiness.js';
+import { createRedisClient } from '../app/redis.js';
+import { deletePrefix } from '../test/helpers/redis-server.js';
+import { runAccuracy } from '../test/rate-limit/accuracy-run.js';
+
+/**
+ * What the rate limiter costs on the ECS path, against the same route with it off, in this one
+ * process over loopback, counting in the local Redis:
+ * - added latency, p50 and p99: sequential keep-alive requests timed with hrtime, limiter on and
+ *   off interleaved in blocks so drift hits both alike. Target: p99 added ≤ 1 ms.
+ * - throughput ratio: autocannon, 10 connections, alternating rounds. Target ≥ 0.80.
+ * - accuracy: 4 processes × 500 simultaneous requests on one key, limit 100 → admitted / limit.
+ *   Target exactly 1.00.
+ * The quota is set far above the load so every request is counted in Redis and none is refused.
+ */
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const PROBES = Number(process.env.BENCH_PROBES ?? 4_000);
+const PATH = '/leads/bench-1';
+
+async function appWith(guards: readonly RequestGuard[]): Promise<Express> {
+  const leads = new MemoryLeadStore();
+  await leads.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
+  return createApp(
+    { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() },
+    {
+      maxBodyBytes: 256 * 1024,
+      resolveInvocation: ecsInvocationResolver({
+        stage: 'bench',
+        functionName: 'api-bench',
+        trustForwardedFor: true,
+      }),
+      guards,
+    },
+  );
+}
+
+async function listen(app: Express): Promise<{ server: Server; port: number }> {
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One request on a kept-alive socket; resolves with its status and µs taken. */
+function timedGet(port: number): Promise<{ status: number; micros: number }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: PATH, agent }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, micros: Number(process.hrtime.bigint() - started) / 1e3 }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function probeLatency(offPort: number, onPort: number): Promise<void> {
+  const off: number[] = [];
+  const on: number[] = [];
+  // Small alternating blocks: load from anything else on the machine falls on both modes alike.
+  const block = 20;
+  for (let done = 0; done < PROBES; done += block) {
+    for (const [port, into] of [
+      [offPort, off],
+      [onPort, on],
+    ] as const) {
+      for (let i = 0; i < block; i += 1) {
+        const { status, micros } = await timedGet(port);
+        if (status !== 200) throw new Error(`probe got ${status}`);
+        into.push(micros);
+      }
+    }
+    if ((done + block) % 1_000 === 0)
+      console.log(`  latency probe: ${done + block}/${PROBES} requests per mode`);
+  }
+  off.sort((a, b) => a - b);
+  on.sort((a, b) => a - b);
+  const ms = (us: number) => (us / 1000).toFixed(3);
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  for (const p of [50, 99] as const) {
+    const added = percentile(on, p) - percentile(off, p);
+    const verdict = p === 99 ? ` (target ≤ 1 ms) ${added <= 1000 ? 'PASS' : 'MISS'}` : '';
+    console.log(
+      `Latency p${p}: limiter on ${ms(percentile(on, p))} ms, off ${ms(percentile(off, p))} ms → added ${ms(added)} ms, ratio ${(percentile(on, p) / percentile(off, p)).toFixed(2)}${verdict}`,
+    );
+  }
+  console.log(
+    `Latency mean: limiter on ${ms(mean(on))} ms, off ${ms(mean(off))} ms → added ${ms(mean(on) - mean(off))} ms`,
+  );
+}
+
+async function load(port: number): Promise<{ rps: number; p50: number; p99: number }> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${PATH}`,
+    connections: 10,
+    duration: SECONDS,
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function throughput(offPort: number, onPort: number): Promise<void> {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const a = await load(offPort);
+    const b = await load(onPort);
+    off.push(a.rps);
+    on.push(b.rps);
+    console.log(
+      `  round ${round}/${ROUNDS}: limiter on ${b.rps.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms), off ${a.rps.toFixed(0)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms)`,
+    );
+  }
+  const ratio = median(on) / median(off);
+  console.log(
+    `Throughput: ${median(on).toFixed(0)} vs ${median(off).toFixed(0)} req/s → ratio ${ratio.toFixed(3)} (target ≥ 0.80) ${ratio >= 0.8 ? 'PASS' : 'MISS'}`,
+  );
+}
+
+async function accuracy(prefix: string): Promise<void> {
+  console.log('  accuracy: 4 processes × 500 simultaneous requests, one key, limit 100');
+  const result = await runAccuracy({
+    redisUrl: REDIS_URL,
+    prefix,
+    processes: 4,
+    requestsEach: 500,
+    limit: 100,
+  });
+  const ratio = result.admitted / 100;
+  console.log(
+    `Accuracy: admitted ${result.admitted} / limit 100 = ${ratio.toFixed(2)} (target exactly 1.00) ${ratio === 1 ? 'PASS' : 'MISS'}; refused ${result.refused}, failed ${result.failed}, ${result.elapsedMs.toFixed(0)} ms for 2000 decisions`,
+  );
+}
+
+const prefix = `bench-rl-${randomUUID()}:`;
+const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+const redis = createRedisClient({ url: REDIS_URL }, RATE_LIMIT_REDIS_OPTIONS);
+try {
+  await admin.ping();
+  while (redis.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+  const huge = { ...DEFAULT_CLASS_LIMITS.standard, anonymous: 1_000_000_000, authenticated: 1_000_000_000 };
+  const guard = createRateLimitGuard({
+    settings: { classes: { ...DEFAULT_CLASS_LIMITS, standard: huge }, expectedInstances: 1, apiKeys: [] },
+    redis,
+    keyPrefix: prefix,
+    logger: pino({ level: 'warn' }),
+  });
+  const off = await listen(await appWith([]));
+  const on = await listen(await appWith([guard]));
+  console.log(
+    `rate-limit bench: GET ${PATH}, Redis ${REDIS_URL}, ${PROBES} probes per mode, ${ROUNDS} × ${SECONDS} s load rounds`,
+  );
+  for (let i = 0; i < 500; i += 1) {
+    await timedGet(off.port);
+    await timedGet(on.port);
+  }
+  await probeLatency(off.port, on.port);
+  await throughput(off.port, on.port);
+  await accuracy(prefix);
+  agent.destroy();
+  off.server.close();
+  on.server.close();
+} finally {
+  await deletePrefix(admin, prefix);
+  admin.disconnect();
+  redis.disconnect();
+}
