@@ -46,6 +46,10 @@ const schema = z
     SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 115_000).default(100_000),
     TRUST_FORWARDED_FOR: bool.default(true),
+    LAMBDA_GROUP: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')
+      .optional(),
     // Simulation jobs: see app/jobs/jobs-config.ts.
     ...jobsEnvShape,
     // Rate limiting: points per window per class, for clients without and with an API key.
@@ -79,6 +83,8 @@ export interface AppConfig {
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
   /** Behind an ALB the right-most X-Forwarded-For entry is the client; without one, the socket is. */
   readonly trustForwardedFor: boolean;
+  /** On Lambda: the route group this function serves (set by the infrastructure); all routes when unset. */
+  readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
   readonly rateLimit: RateLimitSettings;
 }
@@ -116,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: v.MAX_BODY_BYTES,
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     trustForwardedFor: v.TRUST_FORWARDED_FOR,
+    lambdaGroup: v.LAMBDA_GROUP,
     jobs: jobs.config,
     rateLimit: {
       classes: {

@@ -1,6 +1,7 @@
 import { loadConfig } from './config.js';
 import { createLambdaHandler, type LambdaHttpHandler } from './lambda-handler.js';
 import { createLogger } from './logger.js';
+import { routes } from './routes.js';
 import { createRuntimeDeps } from './runtime-deps.js';
 
 /**
@@ -12,8 +13,20 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 'lambda' });
 const deps = createRuntimeDeps(config, logger);
 
+// Each Lambda group is its own function behind its own ALB target group; serving only its routes
+// means a request routed to the wrong function gets a 404, never another group's handler.
+const served = config.lambdaGroup
+  ? routes.filter((route) => route.lambdaGroup === config.lambdaGroup)
+  : routes;
+if (served.length === 0) {
+  throw new Error(
+    `LAMBDA_GROUP ${config.lambdaGroup} has no routes (groups: ${[...new Set(routes.map((r) => r.lambdaGroup))].join(', ')})`,
+  );
+}
+
 export const handler: LambdaHttpHandler = createLambdaHandler(deps, {
   stage: config.env,
   maxBodyBytes: config.maxBodyBytes,
   guards: deps.guards,
+  routes: served,
 }).handler;

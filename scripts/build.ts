@@ -23,13 +23,13 @@ const dist = join(root, 'dist');
 const requireShim =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-interface Bundle {
+export interface Bundle {
   readonly entry: string;
   readonly outfile: string;
   readonly external: readonly string[];
 }
 
-async function bundle({ entry, outfile, external }: Bundle): Promise<void> {
+export async function bundle({ entry, outfile, external }: Bundle): Promise<void> {
   await build({
     entryPoints: [join(root, entry)],
     outfile,
@@ -42,6 +42,7 @@ async function bundle({ entry, outfile, external }: Bundle): Promise<void> {
     sourcesContent: false,
     legalComments: 'none',
     banner: { js: requireShim },
+    alias: { 'iconv-lite': join(root, 'scripts', 'stubs', 'iconv-lite.cjs') },
     external: [...external],
     logLevel: 'warning',
   });

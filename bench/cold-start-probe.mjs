@@ -1,0 +1,23 @@
+// Run by bench/cold-start.bench.ts in a fresh node process: import a Lambda bundle and answer
+// one ALB event, printing the times as one JSON line. Plain JavaScript, so no loader is measured.
+const started = performance.now();
+const module = await import(process.argv[2]);
+const imported = performance.now();
+const event = {
+  requestContext: {
+    elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/cold/1' },
+  },
+  httpMethod: 'GET',
+  path: process.argv[3] ?? '/leads/cold-1',
+  queryStringParameters: {},
+  headers: { host: 'cold.example.com', 'x-forwarded-for': '203.0.113.7' },
+  body: '',
+  isBase64Encoded: false,
+};
+const context = { awsRequestId: 'cold', functionName: 'cold', getRemainingTimeInMillis: () => 30_000 };
+const result = await module.handler(event, context);
+const answered = performance.now();
+process.stdout.write(
+  `${JSON.stringify({ importMs: imported - started, firstEventMs: answered - imported, totalMs: answered - started, status: result.statusCode })}\n`,
+);
+process.exit(0);
