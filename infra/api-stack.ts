@@ -111,23 +111,7 @@ export class ApiStack extends TerraformStack {
       consumerTimeoutSeconds: PACER_TIMEOUT_SECONDS,
     });
 
-    const runtimeEnvironment = {
-      APP_ENV: config.env,
-      LOG_LEVEL: config.logLevel,
-      REDIS_URL: redis.url,
-      JOBS_QUEUE_URL: storage.queue.url,
-      JOBS_BUCKET: storage.bucket.bucket,
-      JOBS_BUCKET_PREFIX: SIMULATION_OBJECT_PREFIX,
-    };
-    // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
-    const apiStatements: PolicyStatement[] = [
-      {
-        Effect: 'Allow',
-        Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
-        Resource: [`${storage.bucket.arn}/${SIMULATION_OBJECT_PREFIX}*`],
-      },
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [storage.queue.arn] },
-    ];
+    const baseEnvironment = { APP_ENV: config.env, LOG_LEVEL: config.logLevel, REDIS_URL: redis.url };
     // Lambda has no secret injection: functions read the AUTH token from Secrets Manager at init.
     const lambdaSecret = {
       environment: { REDIS_AUTH_SECRET_ARN: redis.authSecret.arn },
@@ -138,6 +122,38 @@ export class ApiStack extends TerraformStack {
       },
     };
 
+    const jobs = new Jobs(this, 'jobs', {
+      name,
+      region: config.region,
+      accountId,
+      clusterArn: cluster.cluster.arn,
+      clusterName: cluster.cluster.name,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      lambdaSecurityGroupId: securityGroups.lambdas.id,
+      storage,
+      simulationImage: options.simulationImage,
+      simulationCpu: config.jobs.simulationCpu,
+      simulationMemory: config.jobs.simulationMemory,
+      pacerMaxConcurrency: config.jobs.pacerMaxConcurrency,
+      lambdaMemoryMb: config.lambda.memoryMb,
+      lambdaEnvironment: { ...baseEnvironment, ...lambdaSecret.environment },
+      lambdaStatements: [lambdaSecret.statement],
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    // Every entry point reads the same configuration (app/config.ts validates the jobs variables
+    // together), so the API gets the jobs variables too.
+    const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment };
+    // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
+    const apiStatements: PolicyStatement[] = [
+      {
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Resource: [`${storage.bucket.arn}/${SIMULATION_OBJECT_PREFIX}*`],
+      },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [storage.queue.arn] },
+    ];
     const api = new EcsApiService(this, 'api', {
       namePrefix: name,
       config,
@@ -174,26 +190,6 @@ export class ApiStack extends TerraformStack {
       accountId,
       subnetIds: network.privateSubnetIds,
       securityGroupId: securityGroups.lambdas.id,
-    });
-
-    const jobs = new Jobs(this, 'jobs', {
-      name,
-      region: config.region,
-      accountId,
-      clusterArn: cluster.cluster.arn,
-      clusterName: cluster.cluster.name,
-      vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
-      lambdaSecurityGroupId: securityGroups.lambdas.id,
-      storage,
-      simulationImage: options.simulationImage,
-      simulationCpu: config.jobs.simulationCpu,
-      simulationMemory: config.jobs.simulationMemory,
-      pacerMaxConcurrency: config.jobs.pacerMaxConcurrency,
-      lambdaMemoryMb: config.lambda.memoryMb,
-      lambdaEnvironment: { ...runtimeEnvironment, ...lambdaSecret.environment },
-      lambdaStatements: [lambdaSecret.statement],
-      logRetentionDays: config.logRetentionDays,
     });
 
     const certificateArn = config.alb.https

@@ -8,7 +8,6 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
-import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { SHUTDOWN_TIMING } from './ecs-api-service.js';
 import {
@@ -137,7 +136,9 @@ export class Jobs extends Construct {
       // The family: RunTask then takes the latest ACTIVE revision, so a new image needs no config change.
       JOBS_TASK_DEFINITION: family,
       JOBS_CONTAINER_NAME: SIMULATION_CONTAINER,
-      JOBS_SUBNETS: Fn.join(',', [...options.subnetIds]),
+      // Plain concatenation of the references: a function call here would put quotes inside the
+      // JSON of the container definitions.
+      JOBS_SUBNETS: options.subnetIds.join(','),
       JOBS_SECURITY_GROUPS: this.simulationSecurityGroup.id,
       JOBS_ASSIGN_PUBLIC_IP: 'false',
       JOBS_CAPACITY_STRATEGY: 'FARGATE_SPOT:1',

@@ -16,6 +16,13 @@ export function lambdaArtifact(name: string): { filename: string; sourceCodeHash
   return { filename, sourceCodeHash: Fn.filebase64sha256(filename) };
 }
 
+/**
+ * nodejs20.x left standard support with Node 20's end of life (Lambda runtimes page, "Runtime
+ * deprecation"); the bundles target Node 20 syntax and run unchanged on 22, whose runtime also
+ * provides the AWS SDK v3 the build leaves out of the zips.
+ */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+
 export interface NodeFunctionOptions {
   readonly name: string;
   /** `file.export` inside the bundle, e.g. `lambda.handler`. */
@@ -83,7 +90,7 @@ export class NodeFunction extends Construct {
     this.function = new LambdaFunction(this, 'function', {
       functionName: options.name,
       role: this.role.arn,
-      runtime: 'nodejs20.x',
+      runtime: LAMBDA_RUNTIME,
       handler: options.handler,
       ...lambdaArtifact(options.artifact),
       timeout: options.timeoutSeconds,

@@ -22,6 +22,43 @@ describe('references in the synthesized stacks', () => {
   );
 });
 
+describe('JSON documents inside the stacks', () => {
+  const JSON_ATTRIBUTES = [
+    'container_definitions',
+    'policy',
+    'assume_role_policy',
+    'policy_document',
+    'event_pattern',
+    'redrive_policy',
+    'redrive_allow_policy',
+  ];
+
+  it.each(['dev', 'prod'])('stay valid JSON once Terraform fills their references (%s)', (env) => {
+    const stack = stacks[env] as StackJson;
+    const problems: string[] = [];
+    for (const [type, byName] of Object.entries(stack.resource)) {
+      for (const [name, body] of Object.entries(byName)) {
+        for (const key of JSON_ATTRIBUTES) {
+          const text = body[key];
+          if (typeof text !== 'string') continue;
+          // A quote inside an interpolation would be escaped by the JSON around it, which HCL rejects.
+          const quoted = templateExpressions(text).filter((e) => e.includes('"'));
+          if (quoted.length > 0) problems.push(`${type}.${name}.${key}: quotes in ${quoted.join(', ')}`);
+          let filled = text;
+          for (const e of templateExpressions(text)) filled = filled.replace(`\${${e}}`, 'x');
+          try {
+            JSON.parse(filled);
+          } catch {
+            problems.push(`${type}.${name}.${key}: not JSON`);
+          }
+        }
+      }
+    }
+
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('the reference checker', () => {
   it('finds references inside functions and nested templates, and skips escaped ones', () => {
     expect(templateExpressions(`a \${aws_vpc.main.id} b $\${not.this} c`)).toEqual(['aws_vpc.main.id']);

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../app/config.js';
 import { resolveRouteTargets } from '../../app/route-targets.js';
 import { routeId, routes } from '../../app/routes.js';
 import { SHUTDOWN_TIMING } from '../../infra/constructs/ecs-api-service.js';
+import { LAMBDA_RUNTIME } from '../../infra/constructs/node-function.js';
 import { NOT_FOUND_BODY, TLS_POLICY } from '../../infra/constructs/route-rules.js';
 import { stackConfigs } from '../../infra/stack-config.js';
 import { one, resourcesOf, type StackJson, synthStacks } from './synth.js';
@@ -184,7 +186,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       const fn = one(stack(), 'aws_lambda_function', `lambda_${group}_`);
       expect(fn).toMatchObject({
         handler: 'lambda.handler',
-        runtime: 'nodejs20.x',
+        runtime: LAMBDA_RUNTIME,
         filename: `../../../dist/lambda/${group}.zip`,
         source_code_hash: `\${filebase64sha256("../../../dist/lambda/${group}.zip")}`,
       });
@@ -297,6 +299,34 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       expect(env[name], name).toEqual(expect.any(String));
     }
     expect(env.REDIS_PASSWORD).toBeUndefined();
+  });
+
+  it('gives every function and the API container a configuration app/config.ts accepts', () => {
+    // Terraform fills the references at apply time; stand in plausible values of the same shape.
+    const resolved: Record<string, string> = {
+      JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs',
+      JOBS_BUCKET: 'dra-jobs-20260101',
+      REDIS_URL: 'rediss://primary.cache.amazonaws.com:6379',
+    };
+    const fill = (vars: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(vars).map(([k, v]) => [k, v.includes('${') ? (resolved[k] ?? 'resolved') : v]),
+      );
+    const functions = resourcesOf(stack(), 'aws_lambda_function').map(
+      ([name, fn]) => [name, (fn.environment as { variables: Record<string, string> }).variables] as const,
+    );
+    const [container] = JSON.parse(
+      one(stack(), 'aws_ecs_task_definition', 'api_').container_definitions as string,
+    ) as {
+      environment: { name: string; value: string }[];
+    }[];
+    const task = Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value]));
+
+    for (const [name, vars] of [...functions, ['api task', task] as const]) {
+      const config = loadConfig(fill(vars));
+      expect(config.env, name).toBe(env);
+      expect(config.jobs.mode, name).toBe('aws');
+    }
   });
 
   it('outputs the ALB DNS name, queue URL, bucket, cluster and service names', () => {
