@@ -1,5 +1,7 @@
+import type { ZodType } from 'zod';
 import { healthzHandler } from '../handlers/healthz.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
+import { openApiHandler } from '../handlers/openapi.js';
 import {
   cancelSimulationHandler,
   createSimulationHandler,
@@ -43,10 +45,24 @@ export interface RouteDefinition {
   readonly maxBodyBytes?: number;
   /** For the OpenAPI document. */
   readonly summary: string;
-  readonly requestSchema?: { readonly parse: (value: unknown) => unknown };
+  readonly requestSchema?: ZodType;
+  /** A body a user can submit as is and get a success; the OpenAPI document shows it. */
+  readonly requestExample?: unknown;
 }
 
 export const routes: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    // Built from this very table when the app is created (the table is complete by then).
+    handler: openApiHandler(() => routes),
+    target: 'ecs',
+    targets: ['ecs', 'lambda'],
+    rateLimit: { class: 'standard', cost: 1 },
+    lambdaGroup: 'api',
+    timeoutMs: 2_000,
+    summary: 'This OpenAPI 3.1 document',
+  },
   {
     method: 'GET',
     path: '/healthz',
@@ -81,6 +97,7 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: 16 * 1024,
     summary: 'Create or replace a lead',
     requestSchema: leadInputSchema,
+    requestExample: { name: 'Ada Lovelace', email: 'ada@example.com' },
   },
   {
     method: 'POST',
@@ -95,6 +112,17 @@ export const routes: readonly RouteDefinition[] = [
     maxBodyBytes: MAX_SIMULATION_INPUT_BYTES,
     summary: 'Queue a simulation; 202 with its id and Location (Idempotency-Key honoured)',
     requestSchema: simulationRequestSchema,
+    requestExample: {
+      model: 'projectile-drag',
+      massKg: 0.145,
+      areaM2: 0.0042,
+      dragCoefficient: 0.3,
+      speedMS: 40,
+      angleDeg: 35,
+      heightM: 1.5,
+      maxTimeS: 10,
+      sampleIntervalS: 0.1,
+    },
   },
   {
     method: 'GET',
