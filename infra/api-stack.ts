@@ -183,6 +183,7 @@ export class ApiStack extends TerraformStack {
       routes: options.routes,
       memoryMb: config.lambda.memoryMb,
       reservedConcurrency: config.lambda.reservedConcurrency,
+      expectedConcurrency: config.lambda.expectedConcurrency,
       environment: { ...runtimeEnvironment, ...lambdaSecret.environment },
       statements: [lambdaSecret.statement, ...apiStatements],
       logRetentionDays: config.logRetentionDays,

@@ -60,6 +60,11 @@ export interface StackConfig {
     readonly memoryMb: number;
     /** Lambda group → reserved concurrency: a ceiling per group and capacity kept for it. */
     readonly reservedConcurrency: Readonly<Record<string, number>>;
+    /**
+     * Concurrency a group without a reservation is expected to reach. While Redis is down each
+     * instance allows `quota / RATE_LIMIT_EXPECTED_INSTANCES`, so this keeps the total near the quota.
+     */
+    readonly expectedConcurrency: number;
   };
   readonly redis: {
     readonly nodeType: string;
@@ -102,7 +107,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
       requestsPerTargetPerMinute: 1_000,
       spotInterruptionScaleOut: 1,
     },
-    lambda: { memoryMb: 512, reservedConcurrency: {} },
+    lambda: { memoryMb: 512, reservedConcurrency: {}, expectedConcurrency: 5 },
     redis: { nodeType: 'cache.t4g.micro', nodes: 1, automaticFailover: false, snapshotRetentionDays: 0 },
     jobs: {
       pacerMaxConcurrency: 2,
@@ -133,7 +138,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
       requestsPerTargetPerMinute: 1_500,
       spotInterruptionScaleOut: 2,
     },
-    lambda: { memoryMb: 1024, reservedConcurrency: { leads: 200 } },
+    lambda: { memoryMb: 1024, reservedConcurrency: { leads: 200 }, expectedConcurrency: 50 },
     redis: { nodeType: 'cache.t4g.small', nodes: 2, automaticFailover: true, snapshotRetentionDays: 7 },
     jobs: {
       pacerMaxConcurrency: 5,

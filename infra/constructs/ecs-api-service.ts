@@ -125,6 +125,8 @@ export class EcsApiService extends Construct {
             PORT: String(API_CONTAINER.port),
             SHUTDOWN_DRAIN_MS: String(SHUTDOWN_TIMING.drainMs),
             SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMING.timeoutMs),
+            // While Redis is down each task allows quota / this; at most maxTasks run.
+            RATE_LIMIT_EXPECTED_INSTANCES: String(config.api.maxTasks),
           })
             .sort(([a], [b]) => a.localeCompare(b, 'en'))
             .map(([key, value]) => ({ name: key, value })),

@@ -19,6 +19,8 @@ export interface LambdaGroupsOptions {
   readonly memoryMb: number;
   /** Lambda group → reserved concurrency. */
   readonly reservedConcurrency: Readonly<Record<string, number>>;
+  /** Concurrency a group without a reservation is expected to reach; splits rate limits if Redis fails. */
+  readonly expectedConcurrency: number;
   readonly environment: Readonly<Record<string, string>>;
   readonly statements: readonly PolicyStatement[];
   readonly logRetentionDays: number;
@@ -66,7 +68,14 @@ export class LambdaGroups extends Construct {
         artifact: group,
         timeoutSeconds: Math.ceil(slowest / 1000) + TIMEOUT_MARGIN_SECONDS,
         memoryMb: options.memoryMb,
-        environment: options.environment,
+        environment: {
+          ...options.environment,
+          // The shared API bundle serves only this group's routes.
+          LAMBDA_GROUP: group,
+          RATE_LIMIT_EXPECTED_INSTANCES: String(
+            options.reservedConcurrency[group] ?? options.expectedConcurrency,
+          ),
+        },
         statements: options.statements,
         logRetentionDays: options.logRetentionDays,
         region: options.region,

@@ -194,6 +194,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
         config.network.kind === 'new' ? config.network.azCount : 2,
       );
       expect(fn.reserved_concurrent_executions).toBe(config.lambda.reservedConcurrency[group]);
+      expect((fn.environment as { variables: Json }).variables).toMatchObject({ LAMBDA_GROUP: group });
       const slowest = Math.max(...routes.filter((r) => r.lambdaGroup === group).map((r) => r.timeoutMs));
       expect((fn.timeout as number) * 1000).toBeGreaterThan(slowest);
       const tg = one(stack(), 'aws_lb_target_group', `lambda_${group}-`);
@@ -326,6 +327,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       const config = loadConfig(fill(vars));
       expect(config.env, name).toBe(env);
       expect(config.jobs.mode, name).toBe('aws');
+      expect(config.rateLimit.expectedInstances, name).toBeGreaterThan(name.includes('lambda_') ? 1 : 0);
     }
   });
 
