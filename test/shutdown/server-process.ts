@@ -11,9 +11,16 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `app/server.ts` as `npm start` would, on a free port, and waits for its "listening" line. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app', 'server.ts')], {
+/**
+ * Starts the ECS server — `app/server.ts` as `npm start` does, or another command such as the
+ * built bundle — on a free port, and waits for its "listening" line.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  command: readonly string[] = ['node', '--import', 'tsx', join(root, 'app', 'server.ts')],
+): Promise<ServerProcess> {
+  const [program, ...args] = command;
+  const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
