@@ -35,6 +35,11 @@ export function ruleId(routeId: string): string {
   return `route-${routeId.replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}`;
 }
 
+/** Tag values take letters, digits, spaces and `+ - = . _ : / @` only; Express paths may hold more. */
+export function tagValue(text: string): string {
+  return text.replace(/[^\p{L}\p{N} +\-=._:/@]/gu, '_');
+}
+
 /**
  * The listener(s) and one rule per route: `http-request-method` plus `path-pattern`, forwarding to
  * the route's target; more specific patterns get lower priority numbers (matched first).
@@ -109,7 +114,7 @@ export class RouteRules extends Construct {
             { pathPattern: { values: [...planned.pathPatterns] } },
           ],
           action: [{ type: 'forward', targetGroupArn }],
-          tags: { Route: assignment.id, Target: assignment.target },
+          tags: { Route: tagValue(assignment.id), Target: assignment.target },
         }),
       );
     }

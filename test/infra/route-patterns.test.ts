@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type RouteAssignment, resolveRouteTargets } from '../../app/route-targets.js';
 import { type RouteDefinition, routes } from '../../app/routes.js';
+import { tagValue } from '../../infra/constructs/route-rules.js';
 import { expressPathToPatterns, PRIORITY_STEP, planListenerRules } from '../../infra/route-patterns.js';
 
 const sample = routes[0] as RouteDefinition;
@@ -21,6 +22,13 @@ describe('expressPathToPatterns', () => {
     ['/', ['/']],
   ])('%s → %j', (path, expected) => {
     expect(expressPathToPatterns(path)).toEqual(expected);
+  });
+});
+
+describe('tagValue', () => {
+  it('keeps route ids that tags accept and replaces the characters they do not', () => {
+    expect(tagValue('GET /leads/:leadId')).toBe('GET /leads/:leadId');
+    expect(tagValue('GET /files/*path{.:ext}')).toBe('GET /files/_path_.:ext_');
   });
 });
 

@@ -32,12 +32,17 @@ const withDevOverride = (id: string, target: 'lambda' | 'ecs') => ({
 let baseline: StackJson;
 let byConfig: StackJson;
 let byDeploy: StackJson;
+let ecsDefault: StackJson;
 beforeAll(() => {
   baseline = synthStacks({ env: { STACK_ENV: 'dev' } }).dev as StackJson;
   byConfig = synthStacks({ env: { STACK_ENV: 'dev' }, configs: withDevOverride('GET /leads/:leadId', 'ecs') })
     .dev as StackJson;
   byDeploy = synthStacks({ env: { STACK_ENV: 'dev', ROUTE_TARGETS: 'GET /healthz=lambda' } })
     .dev as StackJson;
+  ecsDefault = synthStacks({
+    env: { STACK_ENV: 'dev' },
+    configs: { ...stackConfigs, dev: { ...dev, alb: { ...dev.alb, defaultAction: 'ecs' } } },
+  }).dev as StackJson;
 });
 
 describe('moving one route between Lambda and ECS', () => {
@@ -58,6 +63,23 @@ describe('moving one route between Lambda and ECS', () => {
     expect(
       changed.every((p) => /^resource\.aws_lb_listener_rule\.routes_route-GET-healthz_\w+\./.test(p)),
     ).toBe(true);
+  });
+});
+
+describe('the default action', () => {
+  it('forwards unmatched requests to ECS when the environment says so, changing nothing else', () => {
+    const changed = differences(baseline, ecsDefault);
+
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((p) => /^resource\.aws_lb_listener\.routes_http_\w+\.default_action$/.test(p))).toBe(
+      true,
+    );
+    const listener = Object.values(ecsDefault.resource.aws_lb_listener ?? {})[0] as {
+      default_action: unknown[];
+    };
+    expect(listener.default_action).toEqual([
+      { type: 'forward', target_group_arn: expect.stringMatching(/aws_lb_target_group\.api_target-group_/) },
+    ]);
   });
 });
 
