@@ -99,7 +99,11 @@ export function redisQuotaCounter(
           return stateOf(outcome, false, 'redis');
         }
         options.health.failed(outcome);
-        if (policy.onStoreFailure === 'closed') throw new StoreUnavailableError(policy, outcome);
+        // A class that fails closed still counts locally while a fresh client connects (a Lambda
+        // cold start): refusing then would fail every first request of a new instance.
+        if (policy.onStoreFailure === 'closed' && !options.health.starting) {
+          throw new StoreUnavailableError(policy, outcome);
+        }
         return consumeLocally(insurance, key, cost, 'insurance');
       }
     },

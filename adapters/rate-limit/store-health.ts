@@ -22,10 +22,15 @@ export class StoreHealth {
     return this.outageSince !== undefined;
   }
 
+  /** Still within the startup grace: the store has never answered yet, and it is early. */
+  get starting(): boolean {
+    return !this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs;
+  }
+
   /** A store call failed (connection down, timeout, not ready): not "limit reached". */
   failed(error: unknown): void {
     if (this.outageSince !== undefined) return;
-    if (!this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs) return;
+    if (this.starting) return;
     this.outageSince = Date.now();
     this.logger.warn(
       { err: error instanceof Error ? error : new Error(String(error)), event: 'rate_limit_store_down' },

@@ -90,12 +90,14 @@ describe('rate limiting when Redis fails', () => {
     await untilReady(redis);
     const settings = testSettings({ standard: { onStoreFailure: 'closed' } });
     const app = ecsApp(guardFor({ redis, prefix: 'closed:', settings }));
+    const beforeOutage = await request(app).get('/items/1').set('x-forwarded-for', '198.51.100.42');
     await server.stop();
 
     const read = await request(app).get('/items/1').set('x-forwarded-for', '198.51.100.42');
     const job = await request(app).post('/runs').set('x-forwarded-for', '198.51.100.42').send({});
     const health = await request(app).get('/healthz');
 
+    expect(beforeOutage.status).toBe(200);
     expect(read.status).toBe(503);
     expect(read.headers['retry-after']).toBe('1');
     expect(read.body.error.code).toBe('rate_limit_unavailable');
@@ -105,7 +107,9 @@ describe('rate limiting when Redis fails', () => {
 
   it('never makes a request wait for a Redis that is not there (a cold start)', async () => {
     const redis = await rateLimitClient(`redis://127.0.0.1:${await freePort()}`);
-    const app = ecsApp(guardFor({ redis, prefix: 'cold:' }));
+    // Even a class that fails closed counts locally until a fresh client has had time to connect.
+    const settings = testSettings({ standard: { onStoreFailure: 'closed' } });
+    const app = ecsApp(guardFor({ redis, prefix: 'cold:', settings }));
 
     const started = performance.now();
     const answer = await request(app).get('/items/1').set('x-forwarded-for', '198.51.100.43');
