@@ -66,12 +66,19 @@ function resourceOf(path: string): string {
 
 /** `22/Nov/2026:09:42:00 +0000`, the format of API Gateway's `requestTime`. */
 export function formatRequestTime(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastRequestTime.second) return lastRequestTime.text;
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(
+  const text = `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(
     date.getUTCHours(),
   )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+  lastRequestTime = { second, text };
+  return text;
 }
+
+/** The text changes once a second; most requests reuse it. */
+let lastRequestTime = { second: Number.NaN, text: '' };
 
 /**
  * Builds the API Gateway REST (v1) proxy event a handler expects from an Express request. The same

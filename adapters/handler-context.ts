@@ -2,32 +2,63 @@ import type { Context } from 'aws-lambda';
 
 /**
  * A Lambda `Context` whose `getRemainingTimeInMillis()` counts down to the route's deadline
- * (on Lambda, never past the invocation's own end).
+ * (on Lambda, never past the invocation's own end). A class, so each request allocates fields
+ * only, not a set of closures.
  */
+class HandlerContext implements Context {
+  readonly callbackWaitsForEmptyEventLoop = false;
+  readonly functionVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST';
+  readonly memoryLimitInMB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '0';
+  readonly logStreamName = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local';
+
+  constructor(
+    readonly awsRequestId: string,
+    readonly functionName: string,
+    private readonly deadlineAt: number,
+    private readonly now: () => number,
+  ) {}
+
+  get invokedFunctionArn(): string {
+    const region = process.env.AWS_REGION ?? 'local';
+    const account = process.env.AWS_ACCOUNT_ID ?? '000000000000';
+    return `arn:aws:lambda:${region}:${account}:function:${this.functionName}`;
+  }
+
+  get logGroupName(): string {
+    return process.env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/app/${this.functionName}`;
+  }
+
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.deadlineAt - this.now());
+  }
+
+  done(): never {
+    return unsupported('done');
+  }
+
+  fail(): never {
+    return unsupported('fail');
+  }
+
+  succeed(): never {
+    return unsupported('succeed');
+  }
+}
+
+function unsupported(name: string): never {
+  throw new Error(`context.${name}() is not supported: return a result from the async handler instead`);
+}
+
 export function createHandlerContext(options: {
   requestId: string;
   functionName: string;
   deadlineAt: number;
   now?: () => number;
 }): Context {
-  const now = options.now ?? Date.now;
-  const region = process.env.AWS_REGION ?? 'local';
-  const account = process.env.AWS_ACCOUNT_ID ?? '000000000000';
-  const unsupported = (name: string) => () => {
-    throw new Error(`context.${name}() is not supported: return a result from the async handler instead`);
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: options.functionName,
-    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${options.functionName}`,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '0',
-    awsRequestId: options.requestId,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/app/${options.functionName}`,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local',
-    getRemainingTimeInMillis: () => Math.max(0, options.deadlineAt - now()),
-    done: unsupported('done'),
-    fail: unsupported('fail'),
-    succeed: unsupported('succeed'),
-  };
+  return new HandlerContext(
+    options.requestId,
+    options.functionName,
+    options.deadlineAt,
+    options.now ?? Date.now,
+  );
 }

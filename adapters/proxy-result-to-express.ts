@@ -65,8 +65,11 @@ export function proxyResultToExpressResponse(
     merged.set(name.toLowerCase(), values);
 
   const bodyText = result.body ?? '';
-  const body = result.isBase64Encoded ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText, 'utf8');
-  if (body.length > 0 && !merged.has('content-type')) {
+  // Text goes out as a string: Node then writes headers and body in one chunk (a Buffer costs a
+  // second write), on ECS sockets and in serverless-express alike.
+  const body: string | Buffer = result.isBase64Encoded ? Buffer.from(bodyText, 'base64') : bodyText;
+  const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  if (length > 0 && !merged.has('content-type')) {
     let type = 'text/plain; charset=utf-8';
     if (result.isBase64Encoded) type = 'application/octet-stream';
     else if (looksLikeJson(bodyText)) type = 'application/json; charset=utf-8';
@@ -81,6 +84,6 @@ export function proxyResultToExpressResponse(
   for (const [name, values] of merged) {
     res.setHeader(name, values.length === 1 ? String(values[0]) : values.map(String));
   }
-  res.setHeader('content-length', String(body.length));
+  res.setHeader('content-length', String(length));
   res.end(body);
 }
