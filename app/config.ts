@@ -41,6 +41,10 @@ const schema = z
       .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
       .optional(),
     REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_AUTH_SECRET_ARN: z
+      .string()
+      .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
+      .optional(),
     REDIS_KEY_PREFIX: z.string().default('api:'),
     MAX_BODY_BYTES: int(1, 50 * 1024 * 1024).default(256 * 1024),
     SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
@@ -83,6 +87,8 @@ export interface AppConfig {
   readonly shutdown: { readonly drainMs: number; readonly timeoutMs: number };
   /** Behind an ALB the right-most X-Forwarded-For entry is the client; without one, the socket is. */
   readonly trustForwardedFor: boolean;
+  /** On Lambda: the secret holding the Redis AUTH token, read at init (see app/secrets.ts). */
+  readonly redisAuthSecretArn: string | undefined;
   /** On Lambda: the route group this function serves (set by the infrastructure); all routes when unset. */
   readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: v.MAX_BODY_BYTES,
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     trustForwardedFor: v.TRUST_FORWARDED_FOR,
+    redisAuthSecretArn: v.REDIS_AUTH_SECRET_ARN,
     lambdaGroup: v.LAMBDA_GROUP,
     jobs: jobs.config,
     rateLimit: {

@@ -308,6 +308,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs',
       JOBS_BUCKET: 'dra-jobs-20260101',
       REDIS_URL: 'rediss://primary.cache.amazonaws.com:6379',
+      REDIS_AUTH_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-auth-AbCdEf',
     };
     const fill = (vars: Record<string, string>) =>
       Object.fromEntries(
