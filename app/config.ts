@@ -74,6 +74,9 @@ const schema = z
     message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
   });
 
+/** Every variable this module reads, for documentation checks (the README lists them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface AppConfig {
   /** Environment name: `local`, `dev`, `prod`… Used as the event stage and in log lines. */
   readonly env: string;
