@@ -38,6 +38,13 @@ export const jobsEnvShape = {
   /** RunTask: 20 calls/s burst and sustained (AWS, "Amazon ECS API request throttling" / Fargate quotas). */
   RUNTASK_BUCKET_CAPACITY: int(1, 1_000).default(20),
   RUNTASK_RATE_PER_SECOND: z.coerce.number().positive().max(1_000).default(20),
+  /**
+   * Burst tokens kept back from AWS's 20. A token is taken in Redis and the call reaches ECS a few
+   * ms later; when those delays vary (GC, a busy core, the network), calls can arrive closer
+   * together than they were granted. At the exact limit that is a ThrottlingException; 2 tokens
+   * absorb 100 ms of such jitter at 20/s. The sustained rate stays at RUNTASK_RATE_PER_SECOND.
+   */
+  RUNTASK_BUCKET_HEADROOM: int(0, 1_000).default(2),
   JOBS_PACER_CONCURRENCY: int(1, 100).default(4),
   JOBS_LOCAL_MAX_RUNNING: int(1, 64).default(4),
 } as const;
@@ -61,6 +68,7 @@ export interface JobsConfig {
     readonly assignPublicIp: boolean;
   };
   readonly maxAttempts: number;
+  /** The bucket the pacers share: AWS's burst less the headroom, refilled at the sustained rate. */
   readonly runTaskBucket: { readonly capacity: number; readonly perSecond: number };
   readonly pacerConcurrency: number;
   readonly localMaxRunning: number;
@@ -83,6 +91,9 @@ export function jobsConfigFrom(v: JobsEnv & { REDIS_URL?: string | undefined }):
   problems: string[];
 } {
   const problems: string[] = [];
+  if (v.RUNTASK_BUCKET_HEADROOM >= v.RUNTASK_BUCKET_CAPACITY) {
+    problems.push('RUNTASK_BUCKET_HEADROOM: must be smaller than RUNTASK_BUCKET_CAPACITY');
+  }
   if (v.JOBS_QUEUE_URL) {
     if (!v.JOBS_CLUSTER) problems.push('JOBS_CLUSTER: required when JOBS_QUEUE_URL is set');
     if (!v.JOBS_BUCKET) problems.push('JOBS_BUCKET: required when JOBS_QUEUE_URL is set');
@@ -107,7 +118,10 @@ export function jobsConfigFrom(v: JobsEnv & { REDIS_URL?: string | undefined }):
         assignPublicIp: v.JOBS_ASSIGN_PUBLIC_IP === 'true',
       },
       maxAttempts: v.JOBS_MAX_ATTEMPTS,
-      runTaskBucket: { capacity: v.RUNTASK_BUCKET_CAPACITY, perSecond: v.RUNTASK_RATE_PER_SECOND },
+      runTaskBucket: {
+        capacity: Math.max(1, v.RUNTASK_BUCKET_CAPACITY - v.RUNTASK_BUCKET_HEADROOM),
+        perSecond: v.RUNTASK_RATE_PER_SECOND,
+      },
       pacerConcurrency: v.JOBS_PACER_CONCURRENCY,
       localMaxRunning: v.JOBS_LOCAL_MAX_RUNNING,
     },

@@ -153,7 +153,8 @@ export class LocalEcsServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private now(): number {
+  /** ms since the server started, the clock `calls[].at` uses. */
+  now(): number {
     return performance.now() - this.started;
   }
 

@@ -77,6 +77,8 @@ export interface HarnessOptions {
   readonly pacers?: number;
   readonly bucket?: { capacity: number; perSecond: number };
   readonly maxAttempts?: number;
+  /** Apply the ECS server's task state change events as the task-events Lambda would (default true). */
+  readonly applyTaskEvents?: boolean;
 }
 
 /**
@@ -129,6 +131,7 @@ export class JobsHarness {
       dir,
       options,
     );
+    if (options.applyTaskEvents === false) return harness;
     ecs.onTaskStateChange((event) => {
       const stopped = taskStoppedFromEcsDetail(event.detail, 'simulation');
       if (stopped)
