@@ -58,7 +58,7 @@ describe('simulation program', () => {
   it('checkpoints on SIGTERM, exits 143, and a rerun resumes to the uninterrupted result', async () => {
     // Prepare: an input long enough (millions of steps) to be interrupted.
     dir = await mkdtemp(join(tmpdir(), 'sim-program-'));
-    const input = { ...sampleInput, speedMS: 60, timeStepS: 1e-6, maxTimeS: 20 };
+    const input = { ...sampleInput, speedMS: 60, timeStepS: 2e-6, maxTimeS: 20 };
     const inputPath = join(dir, 'input.json');
     await writeFile(inputPath, JSON.stringify(input));
     const outputPath = join(dir, 'result.json');
