@@ -17,4 +17,8 @@ export const RATE_LIMIT_REDIS_OPTIONS: RedisOptions = {
   commandTimeout: 1_000,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
+  // Requests handled in the same event-loop turn send their counts in one write and read the
+  // replies in one read. On the ECS benchmark this halved the limiter's CPU per request (node
+  // +63 → +20 µs, redis-server 51 → 26 µs) at no measurable latency cost.
+  enableAutoPipelining: true,
 };
