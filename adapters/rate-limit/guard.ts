@@ -8,7 +8,6 @@ import { identifyClient } from './client-identity.js';
 import { rateLimitHeaders, secondsUntil } from './headers.js';
 import {
   type ClientKind,
-  LIMITED_CLASSES,
   type LimitedClass,
   policyFor,
   quotaVariable,
@@ -60,7 +59,8 @@ export function createRateLimitGuard(options: RateLimitGuardOptions): RequestGua
       : memoryQuotaCounter(policy, keyPrefix);
   };
   const counters = Object.fromEntries(
-    LIMITED_CLASSES.map((rateClass) => [
+    // Every class the settings name (a Record over all classes but `none`, so none is missed).
+    (Object.keys(settings.classes) as LimitedClass[]).map((rateClass) => [
       rateClass,
       {
         anonymous: counterFor(rateClass, 'anonymous'),

@@ -3,7 +3,6 @@ import type { ApiKeyEntry } from './api-keys.js';
 
 /** The classes that are counted; `none` (health checks) never is. */
 export type LimitedClass = Exclude<RateClass, 'none'>;
-export const LIMITED_CLASSES = ['standard', 'jobs'] as const satisfies readonly LimitedClass[];
 
 export type ClientKind = 'anonymous' | 'authenticated';
 
