@@ -108,6 +108,18 @@ export class LocalTaskRunner implements TaskRunner {
     task.child.kill('SIGTERM');
   }
 
+  /**
+   * Plays a Spot interruption locally: SIGTERM (the program checkpoints and exits), then the stop
+   * is reported with stopCode `SpotInterruption`, as ECS reports a reclaimed Fargate Spot task.
+   */
+  interrupt(taskArn: string): void {
+    const task = this.tasks.get(taskArn);
+    if (!task) return;
+    task.stopCode = 'SpotInterruption';
+    task.stoppedReason = 'Your Spot Task was interrupted.';
+    task.child.kill('SIGTERM');
+  }
+
   /** Stops every task (SIGTERM: they checkpoint) and waits for them to exit, up to `timeoutMs`. */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;

@@ -46,13 +46,25 @@ describe('simulation program', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  function run(env: Record<string, string>): { child: ChildProcess; exit: Promise<number | null> } {
+  function run(env: Record<string, string>): {
+    child: ChildProcess;
+    exit: Promise<number | null>;
+    output: () => string;
+  } {
     const child = spawn(process.execPath, ['--import', 'tsx', PROGRAM], {
       env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...env },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(child);
-    return { child, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    return {
+      child,
+      exit: new Promise((resolve) => child.once('close', (code) => resolve(code))),
+      output: () => output,
+    };
   }
 
   it('checkpoints on SIGTERM, exits 143, and a rerun resumes to the uninterrupted result', async () => {
@@ -76,12 +88,14 @@ describe('simulation program', () => {
     first.child.kill('SIGTERM');
     const firstExit = await first.exit;
     const saved = JSON.parse(await readFile(checkpoint, 'utf8'));
-    const second = await run(env).exit;
+    const rerun = run(env);
+    const second = await rerun.exit;
 
     // Assess
     expect(firstExit).toBe(143);
     expect(saved.state.step).toBeGreaterThan(0);
     expect(second).toBe(0);
+    expect(rerun.output()).toContain('resuming from checkpoint');
     const output = JSON.parse(await readFile(outputPath, 'utf8'));
     expect(output.result).toEqual(finish(simulationInputSchema.parse(input)));
     expect(existsSync(checkpoint)).toBe(false);
