@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,6 +15,7 @@ import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../test/helpers/redi
 import type { EcsSnapshot } from '../test/servers/ecs-server-process.js';
 import { LocalSqsServer } from '../test/servers/sqs-server.js';
 import { type RunSeries, renderCallsChart } from './jobs/chart.js';
+import { EcsProcess, spawnWorker, stopWorker } from './jobs/processes.js';
 
 /**
  * Paced job submission: 1,000 jobs queued in one burst, drained against the local ECS server
@@ -32,8 +32,6 @@ const JOBS = 1_000;
 const STEADY_AFTER_MS = 5_000;
 const LIMIT = 20;
 const here = dirname(fileURLToPath(import.meta.url));
-const WORKER = join(here, 'jobs', 'worker.ts');
-const ECS_SERVER = join(here, '..', 'test', 'servers', 'ecs-server-process.ts');
 /** A Lambda-like queue: 15 s visibility, redrive to a DLQ after 5 receives (what "lost" counts). */
 const QUEUE = { visibilityTimeoutSeconds: 15, maxReceiveCount: 5 };
 
@@ -83,72 +81,6 @@ interface Result {
   readonly drained: boolean;
   readonly drainSeconds: number;
   readonly series: RunSeries;
-}
-
-function spawnWorker(mode: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, NODE_NO_WARNINGS: '1', BENCH_MODE: mode, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${mode} worker exited early (${code})`)));
-  });
-}
-
-/** The local ECS server in its own process (its clock must not share the benchmark's event loop). */
-class EcsProcess {
-  private nextId = 0;
-  private readonly pending = new Map<number, (snapshot: EcsSnapshot) => void>();
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
-    child.on('message', (message: { id?: number; snapshot?: EcsSnapshot }) => {
-      if (message.id === undefined || !message.snapshot) return;
-      this.pending.get(message.id)?.(message.snapshot);
-      this.pending.delete(message.id);
-    });
-  }
-
-  static start(): Promise<EcsProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', ECS_SERVER], {
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    return new Promise((resolve, reject) => {
-      child.once('message', (message: { url?: string }) => {
-        if (message.url) resolve(new EcsProcess(child, message.url));
-      });
-      child.once('exit', (code) => reject(new Error(`ECS server exited (${code})`)));
-    });
-  }
-
-  snapshot(): Promise<EcsSnapshot> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ id, type: 'snapshot' });
-    });
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.disconnect();
-    await exited;
-  }
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function run(scenario: Scenario, sqs: LocalSqsServer, sqsClient: SQSClient): Promise<Result> {
@@ -353,15 +285,15 @@ async function main(): Promise<void> {
       `\nours vs seed design: ${(ours.ratePerSecond / baseline.ratePerSecond).toFixed(1)}x the launch rate\n`,
     );
   }
+  // Without the `ours` run (JOBS_BENCH_DESIGNS) there is nothing to hold to the targets.
   const targetsMet =
-    ours !== undefined &&
-    ours.ratio >= 0.95 &&
-    ours.throttled === 0 &&
-    ours.lost === 0 &&
-    ours.duplicated === 0;
-  process.stdout.write(
-    `targets for ours (ratio >= 0.95, 0 throttled, 0 lost, 0 duplicated): ${targetsMet ? 'met' : 'NOT met'}\n`,
-  );
+    ours === undefined ||
+    (ours.ratio >= 0.95 && ours.throttled === 0 && ours.lost === 0 && ours.duplicated === 0);
+  if (ours) {
+    process.stdout.write(
+      `targets for ours (ratio >= 0.95, 0 throttled, 0 lost, 0 duplicated): ${targetsMet ? 'met' : 'NOT met'}\n`,
+    );
+  }
 
   const resultsDir = join(here, 'results');
   await mkdir(resultsDir, { recursive: true });

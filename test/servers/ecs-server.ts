@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type {
+  FakeTask,
+  LocalEcsOptions,
+  RunTaskCall,
+  TaskEnding,
+  TaskStateChangeEvent,
+} from './ecs-types.js';
 import { TokenBucketModel } from './token-bucket-model.js';
 
 /**
@@ -18,56 +25,13 @@ const REGION = 'us-east-1';
 export const CAPACITY_UNAVAILABLE =
   'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 
-export interface RunTaskCall {
-  /** ms since the server started (monotonic). */
-  readonly at: number;
-  readonly clientToken: string | undefined;
-  readonly capacityProvider: string | undefined;
-  readonly outcome: 'started' | 'idempotent' | 'conflict' | 'throttled' | 'capacity-unavailable';
-  readonly taskArn?: string;
-}
-
-export interface TaskEnding {
-  readonly afterMs: number;
-  readonly exitCode?: number | null;
-  readonly stopCode?: string;
-  readonly stoppedReason?: string;
-  readonly containerReason?: string;
-}
-
-export interface FakeTask {
-  readonly taskArn: string;
-  readonly clientToken: string | undefined;
-  readonly startedBy: string | undefined;
-  readonly capacityProviderName: string;
-  readonly environment: Record<string, string>;
-  readonly createdAt: number;
-  lastStatus: 'PROVISIONING' | 'RUNNING' | 'STOPPED';
-  stopCode?: string;
-  stoppedReason?: string;
-  exitCode?: number | null;
-  containerReason?: string;
-  timer?: NodeJS.Timeout;
-}
-
-export interface TaskStateChangeEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': 'ECS Task State Change';
-  readonly source: 'aws.ecs';
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: string[];
-  readonly detail: Record<string, unknown>;
-}
-
-export interface LocalEcsOptions {
-  readonly runTaskBucket?: { capacity: number; perSecond: number };
-  readonly launchBucket?: { capacity: number; perSecond: number };
-  /** How each started task ends; undefined keeps it running until stopped or interrupted. */
-  readonly ending?: (task: FakeTask) => TaskEnding | undefined;
-}
+export type {
+  FakeTask,
+  LocalEcsOptions,
+  RunTaskCall,
+  TaskEnding,
+  TaskStateChangeEvent,
+} from './ecs-types.js';
 
 type Json = Record<string, unknown>;
 
