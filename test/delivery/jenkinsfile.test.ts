@@ -38,7 +38,9 @@ describe('Jenkinsfile', () => {
     const choices = /choice\(name: 'ENVIRONMENT', choices: \[([^\]]*)\]/.exec(jenkinsfile)?.[1] ?? '';
     const offered = [...choices.matchAll(/'([^']+)'/g)].map(([, env]) => env);
     expect(new Set(offered)).toEqual(new Set(Object.keys(stackConfigs)));
-    expect(jenkinsfile).toContain(`STACK_DIR = "cdktf.out/stacks/${stackName('${params.ENVIRONMENT}')}"`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Groovy expression, literally, as the Jenkinsfile has it.
+    const groovyEnvironment = '${params.ENVIRONMENT}';
+    expect(jenkinsfile).toContain(`STACK_DIR = "cdktf.out/stacks/${stackName(groovyEnvironment)}"`);
   });
 
   it('has the parameters, options and stages of the pipeline in order', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBinaryBody } from '../../adapters/content-types.js';
-import { bodyBytes, type HttpCase, wireHeaders } from './http-case.js';
+import { append, bodyBytes, type HttpCase, wireHeaders } from './http-case.js';
 
 /**
  * Builds the Lambda events AWS would deliver for one client request, starting from the example
@@ -83,9 +83,9 @@ export function toAlbEvent(request: HttpCase, options: { multiValue: boolean }):
   delete event.multiValueQueryStringParameters;
   if (options.multiValue) {
     const headers: Record<string, string[]> = {};
-    for (const [name, value] of pairs) (headers[name] ??= []).push(value);
+    for (const [name, value] of pairs) append(headers, name, value);
     const params: Record<string, string[]> = {};
-    for (const [key, value] of query) (params[key] ??= []).push(value);
+    for (const [key, value] of query) append(params, key, value);
     event.multiValueHeaders = headers;
     event.multiValueQueryStringParameters = params;
   } else {
@@ -111,11 +111,11 @@ export function toApiGatewayV1Event(request: HttpCase): Record<string, unknown> 
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of pairs) {
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    append(multiValueHeaders, name, value);
   }
   const query = rawQueryPairs(request.query).map(([k, v]) => [formDecode(k), formDecode(v)] as const);
   const multi: Record<string, string[]> = {};
-  for (const [key, value] of query) (multi[key] ??= []).push(value);
+  for (const [key, value] of query) append(multi, key, value);
   event.resource = '/{proxy+}';
   event.path = request.path;
   event.httpMethod = request.method;

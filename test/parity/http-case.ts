@@ -35,3 +35,10 @@ export function wireHeaders(request: HttpCase): [string, string][] {
   }
   return pairs;
 }
+
+/** Appends to the list kept under `key`, creating it on first use. */
+export function append(map: Record<string, string[]>, key: string, value: string): void {
+  const values = map[key];
+  if (values) values.push(value);
+  else map[key] = [value];
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { LambdaHttpHandler } from '../../app/lambda-handler.js';
-import { bodyBytes, type HttpCase, type NormalizedResponse, wireHeaders } from './http-case.js';
+import { append, bodyBytes, type HttpCase, type NormalizedResponse, wireHeaders } from './http-case.js';
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
@@ -11,7 +11,7 @@ export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedRe
   const forwardedFor: string[] = [];
   for (const [name, value] of wireHeaders(request)) {
     if (name.toLowerCase() === 'x-forwarded-for') forwardedFor.push(value);
-    else (headers[name] ??= []).push(value);
+    else append(headers, name, value);
   }
   headers['x-forwarded-for'] = [[...forwardedFor, request.sourceIp ?? '203.0.113.7'].join(', ')];
   const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
@@ -25,7 +25,7 @@ export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedRe
           const headers: Record<string, string[]> = {};
           for (let i = 0; i < res.rawHeaders.length; i += 2) {
             const name = (res.rawHeaders[i] as string).toLowerCase();
-            (headers[name] ??= []).push(res.rawHeaders[i + 1] as string);
+            append(headers, name, res.rawHeaders[i + 1] as string);
           }
           resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
         });

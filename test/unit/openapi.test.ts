@@ -12,7 +12,10 @@ describe('GET /openapi.json', () => {
   let app: ReturnType<typeof createApp>;
   let document: {
     openapi: string;
-    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { example?: unknown }> } }>>;
+    paths: Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { example?: unknown }> } }>
+    >;
   };
 
   beforeAll(async () => {
@@ -20,7 +23,11 @@ describe('GET /openapi.json', () => {
     deps = createRuntimeDeps(loadConfig({ APP_ENV: 'test' }), pino({ level: 'silent' }));
     app = createApp(deps, {
       maxBodyBytes: 256 * 1024,
-      resolveInvocation: ecsInvocationResolver({ stage: 'test', functionName: 'api-test', trustForwardedFor: true }),
+      resolveInvocation: ecsInvocationResolver({
+        stage: 'test',
+        functionName: 'api-test',
+        trustForwardedFor: true,
+      }),
     });
     const response = await request(app).get('/openapi.json').expect(200);
     document = response.body;
@@ -33,7 +40,10 @@ describe('GET /openapi.json', () => {
   it('is OpenAPI 3.1 and lists every route of the table', () => {
     expect(document.openapi).toBe('3.1.0');
     for (const route of routes) {
-      expect(document.paths[resourceTemplate(route.path)]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+      expect(
+        document.paths[resourceTemplate(route.path)]?.[route.method.toLowerCase()],
+        `${route.method} ${route.path}`,
+      ).toBeDefined();
     }
     const operations = Object.values(document.paths).flatMap((ops) => Object.keys(ops));
     expect(operations).toHaveLength(routes.length);
@@ -42,8 +52,9 @@ describe('GET /openapi.json', () => {
   it('has an example for every request body, valid against its schema', () => {
     for (const route of routes.filter((r) => r.requestSchema)) {
       const example =
-        document.paths[resourceTemplate(route.path)]?.[route.method.toLowerCase()]?.requestBody?.content['application/json']
-          ?.example;
+        document.paths[resourceTemplate(route.path)]?.[route.method.toLowerCase()]?.requestBody?.content[
+          'application/json'
+        ]?.example;
       expect(example, `${route.method} ${route.path}`).toBeDefined();
       expect(route.requestSchema?.safeParse(example).success, `${route.method} ${route.path}`).toBe(true);
     }
@@ -56,7 +67,10 @@ describe('GET /openapi.json', () => {
         [route.method.toLowerCase() as 'post'](path)
         .set('content-type', 'application/json')
         .send(JSON.stringify(route.requestExample));
-      expect(response.status, `${route.method} ${path}: ${JSON.stringify(response.body)}`).toBeGreaterThanOrEqual(200);
+      expect(
+        response.status,
+        `${route.method} ${path}: ${JSON.stringify(response.body)}`,
+      ).toBeGreaterThanOrEqual(200);
       expect(response.status).toBeLessThan(300);
     }
   });
