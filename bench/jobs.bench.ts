@@ -12,7 +12,6 @@ import { RedisJobStore } from '../app/jobs/redis-job-store.js';
 import { SqsJobQueue } from '../app/jobs/sqs-job-queue.js';
 import { createRedisClient } from '../app/redis.js';
 import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../test/helpers/redis-server.js';
-import type { EcsSnapshot } from '../test/servers/ecs-server-process.js';
 import { LocalSqsServer } from '../test/servers/sqs-server.js';
 import { type RunSeries, renderCallsChart } from './jobs/chart.js';
 import { EcsProcess, spawnWorker, stopWorker } from './jobs/processes.js';
@@ -103,7 +102,7 @@ async function run(scenario: Scenario, sqs: LocalSqsServer, sqsClient: SQSClient
   );
 
   // The burst: every job accepted as fast as this process can (ours through the API's service).
-  const burstAt = (await ecs.snapshot()).now;
+  const burstAt = (await ecs.progress()).now;
   if (scenario.mode === 'ours') {
     const service = new JobsService({
       jobs: new RedisJobStore(redis, prefix),
@@ -150,17 +149,15 @@ async function run(scenario: Scenario, sqs: LocalSqsServer, sqsClient: SQSClient
     }
   }
 
-  const jobsWithTask = (snapshot: EcsSnapshot) => new Set(snapshot.tasks.map((t) => t.jobId)).size;
   let lastPrint = 0;
   for (;;) {
-    const snapshot = await ecs.snapshot();
-    const elapsed = (snapshot.now - burstAt) / 1000;
+    const progress = await ecs.progress();
+    const elapsed = (progress.now - burstAt) / 1000;
     const depth = sqs.depth(`jobs-${scenario.mode}`);
     if (elapsed - lastPrint >= 5) {
       lastPrint = elapsed;
-      const throttled = snapshot.calls.filter((c) => c.outcome === 'throttled').length;
       process.stdout.write(
-        `  ${scenario.mode}: ${elapsed.toFixed(0)} s, jobs launched ${jobsWithTask(snapshot)}/${JOBS}, throttled calls ${throttled}, queue ${depth}\n`,
+        `  ${scenario.mode}: ${elapsed.toFixed(0)} s, jobs launched ${progress.jobsLaunched}/${JOBS}, throttled calls ${progress.throttled}, queue ${depth}\n`,
       );
     }
     if (scenario.fixedWindow ? elapsed >= scenario.maxSeconds : depth === 0 || elapsed >= scenario.maxSeconds)

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EcsSnapshot } from '../../test/servers/ecs-server-process.js';
+import type { EcsProgress, EcsSnapshot } from '../../test/servers/ecs-server-process.js';
 
 /** The processes of the jobs benchmark: draining workers and the local ECS server. */
 
@@ -25,15 +25,16 @@ export function spawnWorker(mode: string, env: Record<string, string>): Promise<
 /** The local ECS server in its own process (its clock must not share the benchmark's event loop). */
 export class EcsProcess {
   private nextId = 0;
-  private readonly pending = new Map<number, (snapshot: EcsSnapshot) => void>();
+  private readonly pending = new Map<number, (answer: never) => void>();
 
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
   ) {
-    child.on('message', (message: { id?: number; snapshot?: EcsSnapshot }) => {
-      if (message.id === undefined || !message.snapshot) return;
-      this.pending.get(message.id)?.(message.snapshot);
+    child.on('message', (message: { id?: number; snapshot?: EcsSnapshot; progress?: EcsProgress }) => {
+      const answer = message.snapshot ?? message.progress;
+      if (message.id === undefined || !answer) return;
+      this.pending.get(message.id)?.(answer as never);
       this.pending.delete(message.id);
     });
   }
@@ -51,11 +52,20 @@ export class EcsProcess {
     });
   }
 
+  /** Everything recorded; large, so asked for once the run is over. */
   snapshot(): Promise<EcsSnapshot> {
+    return this.ask<EcsSnapshot>('snapshot');
+  }
+
+  progress(): Promise<EcsProgress> {
+    return this.ask<EcsProgress>('progress');
+  }
+
+  private ask<T>(type: string): Promise<T> {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.send({ id, type: 'snapshot' });
+    return new Promise<T>((resolve) => {
+      this.pending.set(id, resolve as (answer: never) => void);
+      this.child.send({ id, type });
     });
   }
 

@@ -3,8 +3,16 @@ import { LocalEcsServer, type RunTaskCall } from './ecs-server.js';
 /**
  * The local ECS server in a process of its own, for benchmarks: there its clock and event loop
  * judge the calls, undisturbed by the load the benchmark itself generates. It sends
- * `{ url }` once listening and answers `{ id, snapshot }` messages over IPC.
+ * `{ url }` once listening and answers `progress` and (once, at the end) `snapshot` requests over
+ * IPC; only the small progress answer is asked for while calls are being judged.
  */
+/** Cheap enough to ask for every 250 ms without stalling the server's event loop. */
+export interface EcsProgress {
+  readonly now: number;
+  readonly jobsLaunched: number;
+  readonly throttled: number;
+}
+
 export interface EcsSnapshot {
   readonly now: number;
   readonly calls: readonly RunTaskCall[];
@@ -22,6 +30,15 @@ const server = await LocalEcsServer.start({
   launchBucket: launch,
 });
 process.on('message', (message: { id: number; type: string }) => {
+  if (message.type === 'progress') {
+    const progress: EcsProgress = {
+      now: server.now(),
+      jobsLaunched: new Set([...server.tasks.values()].map((t) => t.environment.JOB_ID)).size,
+      throttled: server.calls.reduce((n, c) => n + (c.outcome === 'throttled' ? 1 : 0), 0),
+    };
+    process.send?.({ id: message.id, progress });
+    return;
+  }
   if (message.type !== 'snapshot') return;
   const snapshot: EcsSnapshot = {
     now: server.now(),
