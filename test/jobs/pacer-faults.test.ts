@@ -150,6 +150,48 @@ describe('pacer against the local ECS server', () => {
     expect(final?.failureReason).toContain('invalid input');
   });
 
+  it('records the task a ConflictException names instead of launching another', async () => {
+    // Prepare: the attempt's client token already started a task, with other parameters.
+    harness = await JobsHarness.start({ redisUrl: sharedRedisUrl() });
+    const [job] = await harness.submit(1);
+    if (!job) throw new Error('no job');
+    const earlier = await harness.runner.launch({
+      jobId: job.id,
+      attempt: 1,
+      launch: 'fallback',
+      clientToken: clientTokenFor(job),
+      environment: { JOB_ID: job.id, INPUT_URI: job.inputUri, OUTPUT_URI: job.outputUri },
+    });
+    if (earlier.kind !== 'started') throw new Error('setup launch failed');
+
+    harness.startPacers(1);
+    const h = harness;
+    await waitFor(async () => (await h.store.get(job.id))?.status === 'running');
+
+    expect(h.ecs.calls.map((c) => c.outcome)).toEqual(['started', 'conflict']);
+    expect((await h.store.get(job.id))?.taskArn).toBe(earlier.taskArn);
+    expect(h.tasksPerJob().get(job.id)).toBe(1);
+  });
+
+  it('fails a job RunTask rejects outright, with the reason, without retrying', async () => {
+    harness = await JobsHarness.start({ redisUrl: sharedRedisUrl() });
+    harness.ecs.rejectRunTask = {
+      type: 'InvalidParameterException',
+      message: 'No Container Instances were found in your cluster.',
+    };
+    const [job] = await harness.submit(1);
+    if (!job) throw new Error('no job');
+
+    harness.startPacers(1);
+    const h = harness;
+    await waitFor(async () => (await h.store.get(job.id))?.status === 'failed');
+
+    const final = await h.store.get(job.id);
+    expect(final?.failureReason).toContain('InvalidParameterException');
+    expect(h.ecs.calls).toHaveLength(1);
+    expect(h.ecs.tasks.size).toBe(0);
+  });
+
   it('cancels a running job by stopping its task, and the stop does not requeue it', async () => {
     harness = await JobsHarness.start({ redisUrl: sharedRedisUrl() });
     const [job] = await harness.submit(1);

@@ -44,6 +44,8 @@ export class LocalEcsServer {
   private readonly launchBucket: TokenBucketModel;
   private readonly started = performance.now();
   private spotFailuresLeft = 0;
+  /** When set, RunTask answers with this error (e.g. InvalidParameterException) before anything else. */
+  rejectRunTask: { readonly type: string; readonly message: string } | undefined;
   /** Awaited after a task is created and before RunTask answers (fault tests kill the caller here). */
   beforeRunTaskResponse: ((call: RunTaskCall) => Promise<void> | void) | undefined;
   ending: LocalEcsOptions['ending'];
@@ -179,6 +181,10 @@ export class LocalEcsServer {
       this.calls.push(call);
       return call;
     };
+    if (this.rejectRunTask) {
+      record('rejected');
+      return send(res, 400, { __type: this.rejectRunTask.type, message: this.rejectRunTask.message });
+    }
     // The API bucket first: a refused call takes no token from either bucket.
     if (!this.runTaskBucket.has(1) || !this.launchBucket.has(count)) {
       record('throttled');

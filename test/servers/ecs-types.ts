@@ -5,7 +5,7 @@ export interface RunTaskCall {
   readonly at: number;
   readonly clientToken: string | undefined;
   readonly capacityProvider: string | undefined;
-  readonly outcome: 'started' | 'idempotent' | 'conflict' | 'throttled' | 'capacity-unavailable';
+  readonly outcome: 'started' | 'idempotent' | 'conflict' | 'throttled' | 'capacity-unavailable' | 'rejected';
   readonly taskArn?: string;
 }
 
