@@ -69,7 +69,7 @@ async function submit(deps: PacerDeps, message: JobMessage, deadline: number): P
   // Another pacer holding the same message (at-least-once delivery) is harmless: same client token.
   let job = claimed?.job;
   if (!job || job.attempt !== message.attempt || job.status !== 'submitting')
-    return skip('claimed elsewhere');
+    return skip('job changed before it could be claimed');
 
   let throttled = 0;
   let errors = 0;
