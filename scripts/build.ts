@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { routes } from '../app/routes.js';
 
@@ -23,6 +23,18 @@ const dist = join(root, 'dist');
 const requireShim =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/** zod's classic API re-exports every locale; keep English, the only one the app uses. */
+const englishOnlyZod: Plugin = {
+  name: 'english-only-zod',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'zod')}`)
+        ? { path: join(root, 'scripts', 'stubs', 'zod-locales.mjs') }
+        : undefined,
+    );
+  },
+};
+
 export interface Bundle {
   readonly entry: string;
   readonly outfile: string;
@@ -42,7 +54,12 @@ export async function bundle({ entry, outfile, external }: Bundle): Promise<void
     sourcesContent: false,
     legalComments: 'none',
     banner: { js: requireShim },
-    alias: { 'iconv-lite': join(root, 'scripts', 'stubs', 'iconv-lite.cjs') },
+    alias: {
+      'iconv-lite': join(root, 'scripts', 'stubs', 'iconv-lite.cjs'),
+      'mime-db': join(root, 'scripts', 'stubs', 'mime-db.cjs'),
+      'rate-limiter-flexible': join(root, 'scripts', 'stubs', 'rate-limiter-flexible.cjs'),
+    },
+    plugins: [englishOnlyZod],
     external: [...external],
     logLevel: 'warning',
   });

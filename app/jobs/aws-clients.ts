@@ -14,6 +14,13 @@ export interface AwsClients {
 // import(), keeps the getters synchronous; the Lambda bundles leave @aws-sdk/* to the runtime).
 const load = createRequire(import.meta.url);
 
+/** The SDK packages themselves (command classes), loaded on first use for the same reason. */
+export const awsSdk = {
+  ecs: () => load('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs'),
+  sqs: () => load('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs'),
+  s3: () => load('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+};
+
 /**
  * The AWS clients, built once per process by an entry point, with the SDK's default
  * configuration chain: AWS_REGION, credentials, and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ECS /
@@ -31,18 +38,18 @@ export function createAwsClients(options: { ecsMaxAttempts?: number } = {}): Aws
   let s3: S3Client | undefined;
   const clients = {
     get ecs(): ECSClient {
-      ecs ??= new (load('@aws-sdk/client-ecs') as typeof import('@aws-sdk/client-ecs')).ECSClient(
+      ecs ??= new (awsSdk.ecs().ECSClient)(
         options.ecsMaxAttempts === undefined ? {} : { maxAttempts: options.ecsMaxAttempts },
       );
       return ecs;
     },
     get sqs(): SQSClient {
-      sqs ??= new (load('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs')).SQSClient({});
+      sqs ??= new (awsSdk.sqs().SQSClient)({});
       return sqs;
     },
     get s3(): S3Client {
       // Path-style requests work with any endpoint (a local server has no bucket subdomains).
-      s3 ??= new (load('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client({
+      s3 ??= new (awsSdk.s3().S3Client)({
         forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
       });
       return s3;

@@ -1,10 +1,5 @@
-import {
-  type CapacityProviderStrategyItem,
-  type ECSClient,
-  RunTaskCommand,
-  StopTaskCommand,
-  type Tag,
-} from '@aws-sdk/client-ecs';
+import type { CapacityProviderStrategyItem, ECSClient, Tag } from '@aws-sdk/client-ecs';
+import { awsSdk } from './aws-clients.js';
 import type { LaunchOutcome, TaskLaunch, TaskRunner } from './task-runner.js';
 
 export interface EcsRunnerSettings {
@@ -55,7 +50,7 @@ export class EcsTaskRunner implements TaskRunner {
       request.launch === 'fallback'
         ? [{ capacityProvider: s.fallbackCapacityProvider, weight: 1 }]
         : [...s.capacityProviderStrategy];
-    const command = new RunTaskCommand({
+    const command = new (awsSdk.ecs().RunTaskCommand)({
       cluster: s.cluster,
       taskDefinition: s.taskDefinition,
       count: 1,
@@ -110,7 +105,9 @@ export class EcsTaskRunner implements TaskRunner {
   }
 
   async stop(taskArn: string, reason: string): Promise<void> {
-    await this.ecs.send(new StopTaskCommand({ cluster: this.settings.cluster, task: taskArn, reason }));
+    await this.ecs.send(
+      new (awsSdk.ecs().StopTaskCommand)({ cluster: this.settings.cluster, task: taskArn, reason }),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createRedisClient } from '../redis.js';
+import { withRedisPassword } from '../secrets.js';
 import { createAwsClients } from './aws-clients.js';
 import { EcsTaskRunner } from './ecs-task-runner.js';
 import { launchProblems } from './jobs-config.js';
@@ -16,7 +17,7 @@ import { SqsJobQueue } from './sqs-job-queue.js';
  * messages to the DLQ (AWS Knowledge Center, "Lambda SQS throttling"). The bucket holds the rate.
  * Clients and configuration are built here, at init, and reused by warm invocations.
  */
-const config = loadConfig();
+const config = await withRedisPassword(loadConfig());
 const problems = launchProblems(config.jobs);
 if (!config.jobs.queueUrl) problems.push('JOBS_QUEUE_URL: required for the pacer');
 if (!config.redis) problems.push('REDIS_URL: required for the pacer (the shared RunTask bucket lives there)');
@@ -28,6 +29,8 @@ const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 
 const redis = config.redis ? createRedisClient(config.redis) : undefined;
 const keyPrefix = config.redis?.keyPrefix ?? '';
 const aws = createAwsClients({ ecsMaxAttempts: 1 });
+// Every invocation uses them: load the SDK during init, which runs on Lambda's boosted CPU.
+aws.warm();
 const queue = new SqsJobQueue(aws.sqs, config.jobs.queueUrl ?? '');
 const deps = {
   pacer: {

@@ -1,4 +1,5 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { awsSdk } from './aws-clients.js';
 import type { ObjectStore } from './object-store.js';
 
 /** Objects in S3 under one bucket and key prefix; the client comes from the entry point. */
@@ -16,14 +17,14 @@ export class S3ObjectStore implements ObjectStore {
   async put(uri: string, body: string, contentType = 'application/json'): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
     await this.s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+      new (awsSdk.s3().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
     );
   }
 
   async get(uri: string): Promise<string | undefined> {
     const { bucket, key } = parseS3Uri(uri);
     try {
-      const response = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const response = await this.s3.send(new (awsSdk.s3().GetObjectCommand)({ Bucket: bucket, Key: key }));
       return (await response.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
       if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound'))
@@ -34,7 +35,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(uri: string): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
-    await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await this.s3.send(new (awsSdk.s3().DeleteObjectCommand)({ Bucket: bucket, Key: key }));
   }
 }
 

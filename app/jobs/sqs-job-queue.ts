@@ -1,10 +1,5 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { awsSdk } from './aws-clients.js';
 import { type JobMessage, parseJobMessage } from './job.js';
 import type { JobQueue, QueueConsumer, ReceivedJob } from './job-queue.js';
 
@@ -21,7 +16,7 @@ export class SqsJobQueue implements JobQueue, QueueConsumer {
 
   async send(message: JobMessage, options: { delaySeconds?: number } = {}): Promise<void> {
     await this.sqs.send(
-      new SendMessageCommand({
+      new (awsSdk.sqs().SendMessageCommand)({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),
         DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(options.delaySeconds ?? 0))),
@@ -31,7 +26,7 @@ export class SqsJobQueue implements JobQueue, QueueConsumer {
 
   async receive(max: number, waitMs: number): Promise<ReceivedJob[]> {
     const response = await this.sqs.send(
-      new ReceiveMessageCommand({
+      new (awsSdk.sqs().ReceiveMessageCommand)({
         QueueUrl: this.queueUrl,
         MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
         WaitTimeSeconds: Math.min(MAX_WAIT_SECONDS, Math.ceil(waitMs / 1000)),
@@ -52,12 +47,14 @@ export class SqsJobQueue implements JobQueue, QueueConsumer {
   }
 
   async ack(receipt: string): Promise<void> {
-    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
+    await this.sqs.send(
+      new (awsSdk.sqs().DeleteMessageCommand)({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }),
+    );
   }
 
   async release(receipt: string, delaySeconds: number): Promise<void> {
     await this.sqs.send(
-      new ChangeMessageVisibilityCommand({
+      new (awsSdk.sqs().ChangeMessageVisibilityCommand)({
         QueueUrl: this.queueUrl,
         ReceiptHandle: receipt,
         VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(delaySeconds))),

@@ -2,6 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createRedisClient } from '../redis.js';
+import { withRedisPassword } from '../secrets.js';
 import { createAwsClients } from './aws-clients.js';
 import { createJobStore } from './jobs-runtime.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
@@ -12,7 +13,7 @@ import { applyTaskStopped, type EcsTaskStateChangeDetail, taskStoppedFromEcsDeta
  * lastStatus STOPPED, the jobs cluster) → job record. Throwing makes EventBridge retry the event;
  * applying one twice changes nothing (see applyTaskStopped).
  */
-const config = loadConfig();
+const config = await withRedisPassword(loadConfig());
 const problems: string[] = [];
 if (!config.jobs.queueUrl) problems.push('JOBS_QUEUE_URL: required to requeue interrupted jobs');
 if (!config.redis) problems.push('REDIS_URL: required (job records live there)');
@@ -23,6 +24,8 @@ const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 
 });
 const redis = config.redis ? createRedisClient(config.redis) : undefined;
 const aws = createAwsClients();
+// Requeueing needs SQS: load the SDK during init, which runs on Lambda's boosted CPU.
+aws.warm();
 const deps = {
   jobs: createJobStore(redis, config.redis?.keyPrefix ?? ''),
   queue: new SqsJobQueue(aws.sqs, config.jobs.queueUrl ?? ''),
