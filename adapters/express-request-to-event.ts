@@ -19,10 +19,13 @@ export function splitUrl(url: string): { path: string; rawQuery: string } {
   const mark = url.indexOf('?');
   const rawPath = mark === -1 ? url : url.slice(0, mark);
   const rawQuery = mark === -1 ? '' : url.slice(mark + 1);
-  const path = rawPath
-    .split('/')
-    .map((segment) => safeDecode(segment).replaceAll('/', '%2F'))
-    .join('/');
+  // Most paths have nothing to decode; skip the split for them.
+  const path = !rawPath.includes('%')
+    ? rawPath
+    : rawPath
+        .split('/')
+        .map((segment) => safeDecode(segment).replaceAll('/', '%2F'))
+        .join('/');
   return { path, rawQuery };
 }
 

@@ -84,14 +84,14 @@ export function lambdaToExpress(
         functionName: invocation.functionName,
         deadlineAt,
       });
-      const timeout = new Promise<never>((_, reject) => {
+      // The handler cannot be cancelled; past its deadline its eventual result is dropped.
+      const result: unknown = await new Promise((resolve, reject) => {
         timer = setTimeout(
           () => reject(new GatewayTimeoutError(route.timeoutMs)),
           Math.max(0, deadlineAt - Date.now()),
         );
+        Promise.resolve(handler(event, context)).then(resolve, reject);
       });
-      // The handler cannot be cancelled; past its deadline its eventual result is dropped.
-      const result: unknown = await Promise.race([handler(event, context), timeout]);
       const malformed = malformedResultReason(result);
       if (malformed)
         throw new InternalError(

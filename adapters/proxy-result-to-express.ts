@@ -80,7 +80,9 @@ export function proxyResultToExpressResponse(
   merged.delete('transfer-encoding');
   merged.delete('connection');
 
-  res.status(result.statusCode);
+  // The status was validated with the result (malformedResultReason); Express's res.status()
+  // would check it again on every request.
+  res.statusCode = result.statusCode;
   for (const [name, values] of merged) {
     res.setHeader(name, values.length === 1 ? String(values[0]) : values.map(String));
   }

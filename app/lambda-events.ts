@@ -16,6 +16,14 @@ interface AlbQueryFields {
 export function normalizeAlbQuery<E extends LambdaHttpEvent>(event: E): E {
   if (!event.requestContext?.elb) return event;
   const fields = event as E & AlbQueryFields;
+  // Nothing to fix unless some key or value carries an escape or a plus.
+  const risky = (text: string) => text.includes('%') || text.includes('+');
+  const needed =
+    Object.entries(fields.queryStringParameters ?? {}).some(([k, v]) => risky(k) || risky(v)) ||
+    Object.entries(fields.multiValueQueryStringParameters ?? {}).some(
+      ([k, vs]) => risky(k) || vs.some(risky),
+    );
+  if (!needed) return event;
   const safe = (value: string) => encodeURIComponent(decodeFormComponent(value));
   const single = fields.queryStringParameters;
   const multi = fields.multiValueQueryStringParameters;
