@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
@@ -24,17 +27,29 @@ export function hasRedisServerBinary(): boolean {
 
 /**
  * A private redis-server on a free port, for tests that stop and restart Redis to inject faults.
- * It keeps nothing on disk. `stop()` kills it; `start()` brings it back on the same port.
+ * `stop()` kills it (SIGKILL: no shutdown save); `start()` brings it back on the same port.
+ * By default it keeps nothing on disk. `durable: true` keeps its data across a kill (append-only
+ * file, fsync on every write), as a managed Redis with persistence or a replica failover would;
+ * `destroy()` then also removes its directory.
  */
 export class PrivateRedis {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string | undefined,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  static async start(options: { durable?: boolean } = {}): Promise<PrivateRedis> {
+    const dataDir = options.durable ? await mkdtemp(join(tmpdir(), 'private-redis-')) : undefined;
+    const redis = new PrivateRedis(await freePort(), dataDir);
     await redis.start();
     return redis;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
   get url(): string {
@@ -43,6 +58,9 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     if (this.child) return;
+    const persistence = this.dataDir
+      ? ['--dir', this.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
       [
@@ -52,8 +70,7 @@ export class PrivateRedis {
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...persistence,
         '--protected-mode',
         'no',
       ],
@@ -70,6 +87,7 @@ export class PrivateRedis {
       probe.on('error', () => {});
       try {
         await probe.connect();
+        // Answers LOADING while an append-only file is replayed: not ready yet.
         await probe.ping();
         probe.disconnect();
         return;

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientTokenFor } from '../../app/jobs/job.js';
-import { sharedRedisUrl } from '../helpers/redis-server.js';
-import { DurableRedis } from './support/durable-redis.js';
+import { PrivateRedis, sharedRedisUrl } from '../helpers/redis-server.js';
 import { JobsHarness, waitFor } from './support/harness.js';
 
 /**
@@ -11,7 +10,7 @@ import { JobsHarness, waitFor } from './support/harness.js';
  */
 
 let harness: JobsHarness | undefined;
-let durable: DurableRedis | undefined;
+let durable: PrivateRedis | undefined;
 
 afterEach(async () => {
   await harness?.close();
@@ -212,7 +211,7 @@ describe('pacer against the local ECS server', () => {
 
   it('loses no job and runs none twice when Redis restarts mid-drain', async () => {
     // Prepare
-    durable = await DurableRedis.start();
+    durable = await PrivateRedis.start({ durable: true });
     harness = await JobsHarness.start({ redisUrl: durable.url });
     const jobs = await harness.submit(60);
     const h = harness;
@@ -221,7 +220,7 @@ describe('pacer against the local ECS server', () => {
     // Act: drain, and take Redis away once a quarter of the jobs have tasks.
     h.startPacers(2);
     await waitFor(() => h.ecs.tasks.size >= 15, 20_000, '15 tasks');
-    await redis.kill();
+    await redis.stop();
     const launchedDuringOutage = h.ecs.tasks.size;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     // Fail closed: no token, no RunTask (at most the calls already in flight when Redis died).
