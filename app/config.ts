@@ -26,6 +26,9 @@ const apiKeyHashes = z.string().transform((text, ctx): ApiKeyEntry[] => {
   return entries;
 });
 const limits = DEFAULT_CLASS_LIMITS;
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
 
 const schema = z
   .object({
@@ -41,10 +44,7 @@ const schema = z
       .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
       .optional(),
     REDIS_PASSWORD: z.string().min(1).optional(),
-    REDIS_AUTH_SECRET_ARN: z
-      .string()
-      .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
-      .optional(),
+    REDIS_AUTH_SECRET_ARN: secretArn.optional(),
     REDIS_KEY_PREFIX: z.string().default('api:'),
     MAX_BODY_BYTES: int(1, 50 * 1024 * 1024).default(256 * 1024),
     SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
@@ -68,6 +68,8 @@ const schema = z
     RATE_LIMIT_EXPECTED_INSTANCES: int(1, 10_000).default(1),
     // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
     API_KEY_HASHES: apiKeyHashes.optional(),
+    // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
+    API_KEY_HASHES_SECRET_ARN: secretArn.optional(),
   })
   .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
     path: ['SHUTDOWN_DRAIN_MS'],
@@ -92,6 +94,8 @@ export interface AppConfig {
   readonly trustForwardedFor: boolean;
   /** On Lambda: the secret holding the Redis AUTH token, read at init (see app/secrets.ts). */
   readonly redisAuthSecretArn: string | undefined;
+  /** On Lambda: the secret holding API_KEY_HASHES, read at init (see app/secrets.ts). */
+  readonly apiKeyHashesSecretArn: string | undefined;
   /** On Lambda: the route group this function serves (set by the infrastructure); all routes when unset. */
   readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
@@ -132,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, timeoutMs: v.SHUTDOWN_TIMEOUT_MS },
     trustForwardedFor: v.TRUST_FORWARDED_FOR,
     redisAuthSecretArn: v.REDIS_AUTH_SECRET_ARN,
+    apiKeyHashesSecretArn: v.API_KEY_HASHES_SECRET_ARN,
     lambdaGroup: v.LAMBDA_GROUP,
     jobs: jobs.config,
     rateLimit: {

@@ -3,14 +3,14 @@ import { createLambdaHandler, type LambdaHttpHandler } from './lambda-handler.js
 import { createLogger } from './logger.js';
 import { routes } from './routes.js';
 import { createRuntimeDeps } from './runtime-deps.js';
-import { withRedisPassword } from './secrets.js';
+import { withSecrets } from './secrets.js';
 
 /**
  * The Lambda entry point: ALB (single- and multi-value headers), API Gateway REST (v1), HTTP API
  * (v2) and Function URLs. Configuration, clients and the app are built here, at init, outside the
  * handler, so warm invocations reuse them and init gets Lambda's boosted CPU.
  */
-const config = await withRedisPassword(loadConfig());
+const config = await withSecrets(loadConfig());
 const logger = createLogger({ level: config.logLevel, env: config.env, runtime: 'lambda' });
 const deps = createRuntimeDeps(config, logger);
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { AppConfig } from './config.js';
+import { parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
+import { type AppConfig, ConfigError } from './config.js';
 
 // Loaded on first use, like the other SDK clients (see app/jobs/aws-clients.ts).
 const load = createRequire(import.meta.url);
@@ -18,15 +19,27 @@ export async function readSecretString(secretId: string): Promise<string> {
 }
 
 /**
- * Lambda cannot inject secrets into the environment as ECS does, so a function gets the ARN of the
- * Redis AUTH token (REDIS_AUTH_SECRET_ARN) and reads it here, once, at init. An explicit
- * REDIS_PASSWORD wins; without Redis nothing is read.
+ * Lambda cannot inject secrets into the environment as ECS does, so a function gets the ARNs of
+ * its secrets and reads them here, once, at init: the Redis AUTH token (REDIS_AUTH_SECRET_ARN)
+ * and the API key hashes (API_KEY_HASHES_SECRET_ARN). A value given directly (REDIS_PASSWORD,
+ * API_KEY_HASHES) wins; a secret that is not needed is not read.
  */
-export async function withRedisPassword(
+export async function withSecrets(
   config: AppConfig,
   read: (secretId: string) => Promise<string> = readSecretString,
 ): Promise<AppConfig> {
-  if (!config.redis || config.redis.password || !config.redisAuthSecretArn) return config;
-  const password = await read(config.redisAuthSecretArn);
-  return { ...config, redis: { ...config.redis, password } };
+  let resolved = config;
+  if (config.redis && !config.redis.password && config.redisAuthSecretArn) {
+    const password = await read(config.redisAuthSecretArn);
+    resolved = { ...resolved, redis: { ...config.redis, password } };
+  }
+  if (config.apiKeyHashesSecretArn && config.rateLimit.apiKeys.length === 0) {
+    const { entries, problems } = parseApiKeyHashes(await read(config.apiKeyHashesSecretArn));
+    // The secret's content is never echoed: only what is wrong with it, by entry number.
+    if (problems.length > 0) {
+      throw new ConfigError(problems.map((problem) => `API_KEY_HASHES_SECRET_ARN: ${problem}`));
+    }
+    resolved = { ...resolved, rateLimit: { ...resolved.rateLimit, apiKeys: entries } };
+  }
+  return resolved;
 }

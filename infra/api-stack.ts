@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { type RouteAssignment, resolveRouteTargets } from '../app/route-targets.js';
 import type { RouteDefinition } from '../app/routes.js';
 import { Alb } from './constructs/alb.js';
+import { ApiKeys } from './constructs/api-keys.js';
 import { AppSecurityGroups } from './constructs/app-security-groups.js';
 import { API_CONTAINER, EcsApiService } from './constructs/ecs-api-service.js';
 import { EcsCluster } from './constructs/ecs-cluster.js';
@@ -111,6 +112,7 @@ export class ApiStack extends TerraformStack {
       consumerTimeoutSeconds: PACER_TIMEOUT_SECONDS,
     });
 
+    const apiKeys = new ApiKeys(this, 'api-keys', { name });
     const baseEnvironment = { APP_ENV: config.env, LOG_LEVEL: config.logLevel, REDIS_URL: redis.url };
     // Lambda has no secret injection: functions read the AUTH token from Secrets Manager at init.
     const lambdaSecret = {
@@ -166,7 +168,7 @@ export class ApiStack extends TerraformStack {
       securityGroupId: securityGroups.tasks.id,
       albArnSuffix: alb.lb.arnSuffix,
       environment: runtimeEnvironment,
-      secrets: { REDIS_PASSWORD: redis.authSecret.arn },
+      secrets: { REDIS_PASSWORD: redis.authSecret.arn, API_KEY_HASHES: apiKeys.secret.arn },
       taskStatements: apiStatements,
     });
     new SpotScaleOut(this, 'spot-scale-out', {
@@ -184,8 +186,17 @@ export class ApiStack extends TerraformStack {
       memoryMb: config.lambda.memoryMb,
       reservedConcurrency: config.lambda.reservedConcurrency,
       expectedConcurrency: config.lambda.expectedConcurrency,
-      environment: { ...runtimeEnvironment, ...lambdaSecret.environment },
-      statements: [lambdaSecret.statement, ...apiStatements],
+      // The API functions also read the API key hashes (the pacer and task-events do not limit).
+      environment: {
+        ...runtimeEnvironment,
+        ...lambdaSecret.environment,
+        API_KEY_HASHES_SECRET_ARN: apiKeys.secret.arn,
+      },
+      statements: [
+        lambdaSecret.statement,
+        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [apiKeys.secret.arn] },
+        ...apiStatements,
+      ],
       logRetentionDays: config.logRetentionDays,
       region: config.region,
       accountId,

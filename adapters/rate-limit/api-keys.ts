@@ -16,13 +16,17 @@ export function sha256Hex(value: string): string {
 }
 
 /**
- * Parses `API_KEY_HASHES`: comma-separated `client:sha256hex` or bare `sha256hex` entries. Only
- * 64-hex-digit hashes are accepted, so a plaintext key pasted there by mistake is refused at start.
+ * Parses `API_KEY_HASHES`: `client:sha256hex` or bare `sha256hex` entries, separated by commas or
+ * new lines; `#` starts a comment (so a secret can say what it holds). Only 64-hex-digit hashes
+ * are accepted, so a plaintext key pasted there by mistake is refused at start.
  */
 export function parseApiKeyHashes(text: string): { entries: ApiKeyEntry[]; problems: string[] } {
   const entries: ApiKeyEntry[] = [];
   const problems: string[] = [];
   const parts = text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, ''))
+    .join(',')
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');

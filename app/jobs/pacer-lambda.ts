@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConfig } from '../config.js';
-import { withRedisPassword } from '../secrets.js';
+import { withSecrets } from '../secrets.js';
 import { createAwsPacer } from './aws-pacer.js';
 import { handleSqsBatch } from './pacer-batch.js';
 
@@ -11,7 +11,7 @@ import { handleSqsBatch } from './pacer-batch.js';
  * messages to the DLQ (AWS Knowledge Center, "Lambda SQS throttling"). The bucket holds the rate.
  * Clients and configuration are built here, at init, and reused by warm invocations.
  */
-const config = await withRedisPassword(loadConfig());
+const config = await withSecrets(loadConfig());
 const { pacer, queue, logger, aws } = createAwsPacer(config, 'lambda');
 // Every invocation uses them: load the SDK during init, which runs on Lambda's boosted CPU.
 aws.warm();

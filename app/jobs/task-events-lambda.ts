@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createRedisClient } from '../redis.js';
-import { withRedisPassword } from '../secrets.js';
+import { withSecrets } from '../secrets.js';
 import { createAwsClients } from './aws-clients.js';
 import { createJobStore } from './jobs-runtime.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
@@ -13,7 +13,7 @@ import { applyTaskStopped, type EcsTaskStateChangeDetail, taskStoppedFromEcsDeta
  * lastStatus STOPPED, the jobs cluster) → job record. Throwing makes EventBridge retry the event;
  * applying one twice changes nothing (see applyTaskStopped).
  */
-const config = await withRedisPassword(loadConfig());
+const config = await withSecrets(loadConfig());
 const problems: string[] = [];
 if (!config.jobs.queueUrl) problems.push('JOBS_QUEUE_URL: required to requeue interrupted jobs');
 if (!config.redis) problems.push('REDIS_URL: required (job records live there)');

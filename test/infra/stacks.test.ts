@@ -127,11 +127,16 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
     });
     const environment = container?.environment as { name: string; value: string }[];
     expect(environment.map((e) => e.name)).not.toContain('REDIS_PASSWORD');
+    expect(environment.map((e) => e.name)).not.toContain('API_KEY_HASHES');
     expect(environment).toContainEqual({ name: 'SHUTDOWN_DRAIN_MS', value: String(SHUTDOWN_TIMING.drainMs) });
     expect(container?.secrets).toEqual([
       {
         name: 'REDIS_PASSWORD',
         valueFrom: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.redis_auth_/),
+      },
+      {
+        name: 'API_KEY_HASHES',
+        valueFrom: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.api-keys_hashes_/),
       },
     ]);
   });
@@ -287,6 +292,29 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
     ]);
   });
 
+  it('gives the API functions, and only them, the API key hashes secret to read at init', () => {
+    const functions = resourcesOf(stack(), 'aws_lambda_function');
+    const variables = (fn: Json) => (fn.environment as { variables: Json }).variables;
+    const api = functions.filter(([name]) => name.includes('lambda_'));
+    expect(api.length).toBeGreaterThan(0);
+    for (const [name, fn] of api) {
+      expect(variables(fn).API_KEY_HASHES_SECRET_ARN, name).toMatch(
+        /^\$\{aws_secretsmanager_secret\.api-keys_hashes_/,
+      );
+    }
+    const pacer = one(stack(), 'aws_lambda_function', 'pacer');
+    expect(variables(pacer).API_KEY_HASHES_SECRET_ARN).toBeUndefined();
+    const readsKeys = resourcesOf(stack(), 'aws_iam_role_policy').filter(([, policy]) =>
+      (JSON.parse((policy as Json).policy as string).Statement as Json[]).some(
+        (s) =>
+          (s.Action as string[]).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(s.Resource).includes('api-keys_hashes'),
+      ),
+    );
+    // The API task's execution role (ECS injects the secret) and one role per API function.
+    expect(readsKeys.length).toBe(api.length + 1);
+  });
+
   it('passes the jobs code the variables app/jobs/jobs-config.ts reads', () => {
     const env = (one(stack(), 'aws_lambda_function', 'pacer').environment as { variables: Json }).variables;
     for (const name of [
@@ -309,6 +337,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       JOBS_BUCKET: 'dra-jobs-20260101',
       REDIS_URL: 'rediss://primary.cache.amazonaws.com:6379',
       REDIS_AUTH_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:redis-auth-AbCdEf',
+      API_KEY_HASHES_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-hashes-AbCdEf',
     };
     const fill = (vars: Record<string, string>) =>
       Object.fromEntries(
