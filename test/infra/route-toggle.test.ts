@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RouteTargetError } from '../../app/route-targets.js';
 import { type RouteDefinition, routes } from '../../app/routes.js';
@@ -6,6 +9,11 @@ import { RouteRulesError } from '../../infra/route-patterns.js';
 import { type StackConfig, stackConfigs } from '../../infra/stack-config.js';
 import { readSynthInputs } from '../../infra/synth-inputs.js';
 import { type StackJson, synthStacks } from './synth.js';
+
+/** A throwaway output directory: building an App creates it, and nothing here is written to it. */
+function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'route-toggle-'));
+}
 
 /** Paths (`resource.type.name.key…`) where two JSON values differ. */
 function differences(a: unknown, b: unknown, path = ''): string[] {
@@ -89,7 +97,7 @@ describe('synthesis stops with a clear message', () => {
     env?: Record<string, string>;
     routes?: readonly RouteDefinition[];
     configs?: typeof stackConfigs;
-  }) => buildApp({ outdir: 'unused', inputs: inputs(options.env), ...options });
+  }) => buildApp({ outdir: scratchDir(), inputs: inputs(options.env), ...options });
   const sample = routes[0] as RouteDefinition;
 
   it('for an unknown route in ROUTE_TARGETS', () => {
@@ -125,8 +133,8 @@ describe('synthesis stops with a clear message', () => {
   });
 
   it('for an environment nobody configured', () => {
-    expect(() => buildApp({ outdir: 'unused', inputs: readSynthInputs({ STACK_ENV: 'staging' }) })).toThrow(
-      /STACK_ENV: unknown environment "staging" \(configured: dev, prod\)/,
-    );
+    expect(() =>
+      buildApp({ outdir: scratchDir(), inputs: readSynthInputs({ STACK_ENV: 'staging' }) }),
+    ).toThrow(/STACK_ENV: unknown environment "staging" \(configured: dev, prod\)/);
   });
 });
