@@ -1,31 +1,23 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Express } from 'express';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { ecsInvocationResolver } from '../adapters/invocation.js';
-import type { RequestGuard } from '../adapters/lambda-to-express.js';
-import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
-import { DEFAULT_CLASS_LIMITS } from '../adapters/rate-limit/policy.js';
-import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
-import { createApp } from '../app/create-app.js';
-import { MemoryLeadStore } from '../app/leads/lead-store.js';
-import { DrainState } from '../app/readiness.js';
-import { createRedisClient } from '../app/redis.js';
 import { deletePrefix, hasRedisServerBinary, PrivateRedis } from '../test/helpers/redis-server.js';
 import { runAccuracy } from '../test/rate-limit/accuracy-run.js';
 
 /**
- * What the rate limiter costs on the ECS path, against the same route with it off, in this one
- * process over loopback, counting in a loopback Redis:
+ * What the rate limiter costs on the ECS path, against the same route with it off: both apps run
+ * in one server process (bench/rate-limit-servers.ts), loaded over loopback from this one so the
+ * load generator takes none of their CPU, counting in a loopback Redis:
  * - added latency, p50 and p99: sequential keep-alive requests timed with hrtime, limiter on and
  *   off interleaved in blocks so drift hits both alike. Target: p99 added ≤ 1 ms.
  *   Also the time spent inside the guard itself, which is the limiter's own share of that.
  * - throughput ratio: autocannon, 10 connections, alternating rounds. Target ≥ 0.80. With it, the
- *   CPU per request of this process and of redis-server, which a busy machine does not skew.
+ *   CPU per request of the server process and of redis-server, which a busy machine does not skew.
  * - accuracy: 4 processes × 500 simultaneous requests on one key, limit 100 → admitted / limit.
  *   Target exactly 1.00.
  * The quota is set far above the load so every request is counted in Redis and none is refused.
@@ -42,28 +34,43 @@ const PROBES = Number(process.env.BENCH_PROBES ?? 6_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const PATH = '/leads/bench-1';
 
-async function appWith(guards: readonly RequestGuard[]): Promise<Express> {
-  const leads = new MemoryLeadStore();
-  await leads.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
-  return createApp(
-    { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() },
-    {
-      maxBodyBytes: 256 * 1024,
-      resolveInvocation: ecsInvocationResolver({
-        stage: 'bench',
-        functionName: 'api-bench',
-        trustForwardedFor: true,
-      }),
-      guards,
-    },
-  );
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface Servers {
+  readonly child: ChildProcess;
+  readonly offPort: number;
+  readonly onPort: number;
 }
 
-async function listen(app: Express): Promise<{ server: Server; port: number }> {
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+/** Starts bench/rate-limit-servers.ts and waits for its ports. */
+async function startServers(prefix: string): Promise<Servers> {
+  const child = fork(join(here, 'rate-limit-servers.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, REDIS_URL, BENCH_PREFIX: prefix },
+  });
+  const ready = await reply<{ offPort: number; onPort: number }>(child, 'ready');
+  return { child, offPort: ready.offPort, onPort: ready.onPort };
+}
+
+/** The next message of a type from the server process, optionally after asking for it. */
+function reply<T>(child: ChildProcess, type: string, ask = false): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`bench servers exited with ${code}`));
+    const onMessage = (message: { type: string } & T) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    if (ask) child.send({ type });
+  });
+}
+
+async function serverCpuMicros(servers: Servers): Promise<number> {
+  const { usage } = await reply<{ usage: NodeJS.CpuUsage }>(servers.child, 'cpu', true);
+  return usage.user + usage.system;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -95,23 +102,9 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** µs spent in the rate-limit guard per request, recorded while the latency probe runs. */
-const guardMicros: number[] = [];
-let recordGuard = false;
-
-function timed(guard: RequestGuard): RequestGuard {
-  return async (input) => {
-    const started = process.hrtime.bigint();
-    try {
-      return await guard(input);
-    } finally {
-      if (recordGuard) guardMicros.push(Number(process.hrtime.bigint() - started) / 1e3);
-    }
-  };
-}
-
-async function probeLatency(offPort: number, onPort: number): Promise<void> {
-  recordGuard = true;
+async function probeLatency(servers: Servers): Promise<void> {
+  const { offPort, onPort } = servers;
+  await reply(servers.child, 'guard-start', true);
   const off: number[] = [];
   const on: number[] = [];
   // Small alternating blocks: load from anything else on the machine falls on both modes alike.
@@ -130,7 +123,7 @@ async function probeLatency(offPort: number, onPort: number): Promise<void> {
     if ((done + block) % 1_000 === 0)
       console.log(`  latency probe: ${done + block}/${PROBES} requests per mode`);
   }
-  recordGuard = false;
+  const { micros: guardMicros } = await reply<{ micros: number[] }>(servers.child, 'guard-report', true);
   off.sort((a, b) => a - b);
   on.sort((a, b) => a - b);
   guardMicros.sort((a, b) => a - b);
@@ -162,13 +155,13 @@ interface LoadResult {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
-  /** CPU µs per request: this process (server and load generator) and redis-server. */
+  /** CPU µs per request: the server process and redis-server. */
   readonly nodeMicros: number;
   readonly redisMicros: number;
 }
 
-async function load(port: number, admin: Redis): Promise<LoadResult> {
-  const cpuBefore = process.cpuUsage();
+async function load(servers: Servers, port: number, admin: Redis): Promise<LoadResult> {
+  const cpuBefore = await serverCpuMicros(servers);
   const redisBefore = await redisCpuSeconds(admin);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${PATH}`,
@@ -177,28 +170,29 @@ async function load(port: number, admin: Redis): Promise<LoadResult> {
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMicros = (await serverCpuMicros(servers)) - cpuBefore;
   const redisSeconds = (await redisCpuSeconds(admin)) - redisBefore;
   const requests = result.requests.total;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    nodeMicros: (cpu.user + cpu.system) / requests,
+    nodeMicros: cpuMicros / requests,
     redisMicros: (redisSeconds * 1e6) / requests,
   };
 }
 
-async function throughput(offPort: number, onPort: number, admin: Redis): Promise<void> {
+async function throughput(servers: Servers, admin: Redis): Promise<void> {
+  const { offPort, onPort } = servers;
   const off: number[] = [];
   const on: number[] = [];
   const cpu = { off: [] as number[], on: [] as number[], redis: [] as number[] };
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Alternate which mode goes first, so a machine getting busier or quieter favours neither.
     const offFirst = round % 2 === 1;
-    const early = offFirst ? await load(offPort, admin) : undefined;
-    const limited = await load(onPort, admin);
-    const plain = early ?? (await load(offPort, admin));
+    const early = offFirst ? await load(servers, offPort, admin) : undefined;
+    const limited = await load(servers, onPort, admin);
+    const plain = early ?? (await load(servers, offPort, admin));
     off.push(plain.rps);
     on.push(limited.rps);
     cpu.off.push(plain.nodeMicros);
@@ -237,30 +231,21 @@ async function accuracy(prefix: string): Promise<void> {
 
 const prefix = `bench-rl-${randomUUID()}:`;
 const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-const redis = createRedisClient({ url: REDIS_URL }, RATE_LIMIT_REDIS_OPTIONS);
+let servers: Servers | undefined;
 try {
   await admin.ping();
-  while (redis.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
-  const huge = { ...DEFAULT_CLASS_LIMITS.standard, anonymous: 1_000_000_000, authenticated: 1_000_000_000 };
-  const guard = createRateLimitGuard({
-    settings: { classes: { ...DEFAULT_CLASS_LIMITS, standard: huge }, expectedInstances: 1, apiKeys: [] },
-    redis,
-    keyPrefix: prefix,
-    logger: pino({ level: 'warn' }),
-  });
-  const off = await listen(await appWith([]));
-  const on = await listen(await appWith([timed(guard)]));
+  servers = await startServers(prefix);
   console.log(
     `rate-limit bench: GET ${PATH}, Redis ${REDIS_URL}, ${PROBES} probes per mode, ${ROUNDS} × ${SECONDS} s load rounds; load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
   for (let i = 0; i < 500; i += 1) {
-    await timedGet(off.port);
-    await timedGet(on.port);
+    await timedGet(servers.offPort);
+    await timedGet(servers.onPort);
   }
-  await probeLatency(off.port, on.port);
-  await throughput(off.port, on.port, admin);
+  await probeLatency(servers);
+  await throughput(servers, admin);
   await accuracy(prefix);
   console.log(
     `load average at the end: ${loadavg()
@@ -268,11 +253,9 @@ try {
       .join(' ')}`,
   );
   agent.destroy();
-  off.server.close();
-  on.server.close();
 } finally {
+  servers?.child.disconnect();
   await deletePrefix(admin, prefix);
   admin.disconnect();
-  redis.disconnect();
   await privateRedis?.stop();
 }

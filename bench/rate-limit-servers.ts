@@ -1,0 +1,93 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { ecsInvocationResolver } from '../adapters/invocation.js';
+import type { RequestGuard } from '../adapters/lambda-to-express.js';
+import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
+import { DEFAULT_CLASS_LIMITS } from '../adapters/rate-limit/policy.js';
+import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
+import { createApp } from '../app/create-app.js';
+import { MemoryLeadStore } from '../app/leads/lead-store.js';
+import { DrainState } from '../app/readiness.js';
+import { createRedisClient } from '../app/redis.js';
+
+/**
+ * The server side of the rate-limit benchmark: the same app with the limiter off and on, both in
+ * this one process, so the load generator (in the benchmark's process) takes none of their CPU.
+ * Talks to its parent over IPC: `ready` with the ports; on request, its CPU usage and the µs spent
+ * inside the guard. Reads REDIS_URL and BENCH_PREFIX.
+ */
+
+type Message = { type: 'cpu' } | { type: 'guard-start' } | { type: 'guard-report' };
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = process.env.BENCH_PREFIX ?? 'bench-rl:';
+const guardMicros: number[] = [];
+let recordGuard = false;
+
+function timed(guard: RequestGuard): RequestGuard {
+  return async (input) => {
+    const started = process.hrtime.bigint();
+    try {
+      return await guard(input);
+    } finally {
+      if (recordGuard) guardMicros.push(Number(process.hrtime.bigint() - started) / 1e3);
+    }
+  };
+}
+
+async function appWith(guards: readonly RequestGuard[]): Promise<RequestListener> {
+  const leads = new MemoryLeadStore();
+  await leads.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
+  return createApp(
+    { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() },
+    {
+      maxBodyBytes: 256 * 1024,
+      resolveInvocation: ecsInvocationResolver({
+        stage: 'bench',
+        functionName: 'api-bench',
+        trustForwardedFor: true,
+      }),
+      guards,
+    },
+  );
+}
+
+async function listen(app: RequestListener): Promise<number> {
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+const redis = createRedisClient({ url: redisUrl }, RATE_LIMIT_REDIS_OPTIONS);
+while (redis.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+// The quota is far above the load: every request is counted in Redis and none is refused.
+const huge = { ...DEFAULT_CLASS_LIMITS.standard, anonymous: 1_000_000_000, authenticated: 1_000_000_000 };
+const guard = createRateLimitGuard({
+  settings: { classes: { ...DEFAULT_CLASS_LIMITS, standard: huge }, expectedInstances: 1, apiKeys: [] },
+  redis,
+  keyPrefix: prefix,
+  logger: pino({ level: 'warn' }),
+});
+const offPort = await listen(await appWith([]));
+const onPort = await listen(await appWith([timed(guard)]));
+
+process.on('message', (message: Message) => {
+  if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+  if (message.type === 'guard-start') {
+    guardMicros.length = 0;
+    recordGuard = true;
+    process.send?.({ type: 'guard-start' });
+  }
+  if (message.type === 'guard-report') {
+    recordGuard = false;
+    process.send?.({ type: 'guard-report', micros: guardMicros });
+  }
+});
+// The parent ends this process; never outlive it.
+process.on('disconnect', () => {
+  redis.disconnect();
+  process.exit(0);
+});
+process.send?.({ type: 'ready', offPort, onPort });
