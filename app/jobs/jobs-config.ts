@@ -1,5 +1,6 @@
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
+import type { EcsRunnerSettings } from './ecs-task-runner.js';
 
 /**
  * The jobs module's variables. app/config.ts merges this shape into its schema, so they are read
@@ -57,16 +58,7 @@ export interface JobsConfig {
   readonly queueUrl: string | undefined;
   readonly bucket: { readonly name: string; readonly prefix: string } | undefined;
   readonly dataDir: string;
-  readonly ecs: {
-    readonly cluster: string;
-    readonly taskDefinition: string;
-    readonly containerName: string;
-    readonly capacityProviderStrategy: readonly CapacityProviderStrategyItem[];
-    readonly fallbackCapacityProvider: string;
-    readonly subnets: readonly string[];
-    readonly securityGroups: readonly string[];
-    readonly assignPublicIp: boolean;
-  };
+  readonly ecs: EcsRunnerSettings;
   readonly maxAttempts: number;
   /** The bucket the pacers share: AWS's burst less the headroom, refilled at the sustained rate. */
   readonly runTaskBucket: { readonly capacity: number; readonly perSecond: number };

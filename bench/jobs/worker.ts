@@ -9,6 +9,7 @@ import { RedisJobStore } from '../../app/jobs/redis-job-store.js';
 import { RedisTokenBucket } from '../../app/jobs/redis-token-bucket.js';
 import { SqsJobQueue } from '../../app/jobs/sqs-job-queue.js';
 import { createRedisClient } from '../../app/redis.js';
+import { ecsSettings } from '../../test/jobs/support/ecs-settings.js';
 
 /**
  * One draining process of the jobs benchmark. Modes:
@@ -46,16 +47,7 @@ async function ours(): Promise<void> {
     consumer: new SqsJobQueue(sqs, queueUrl),
     pacer: {
       jobs: new RedisJobStore(redis, prefix),
-      runner: new EcsTaskRunner(ecs, {
-        cluster: 'jobs',
-        taskDefinition: 'simulation:1',
-        containerName: 'simulation',
-        capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
-        fallbackCapacityProvider: 'FARGATE',
-        subnets: ['subnet-1'],
-        securityGroups: ['sg-1'],
-        assignPublicIp: false,
-      }),
+      runner: new EcsTaskRunner(ecs, ecsSettings),
       bucket: new RedisTokenBucket(redis, `${prefix}jobs:runtask-bucket`, {
         capacity: Number(process.env.RUNTASK_BUCKET_CAPACITY ?? 20),
         perSecond: Number(process.env.RUNTASK_RATE_PER_SECOND ?? 20),

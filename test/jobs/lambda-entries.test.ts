@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsTaskStateChangeDetail } from '../../app/jobs/task-events.js';
 import { sharedRedisUrl } from '../helpers/redis-server.js';
 import { LocalSqsServer } from '../servers/sqs-server.js';
-import { ecsSettings, JobsHarness, waitFor } from './support/harness.js';
+import { ecsSettings } from './support/ecs-settings.js';
+import { JobsHarness, waitFor } from './support/harness.js';
 
 /**
  * The two Lambda entries exactly as deployed: modules that read configuration and build their

@@ -18,6 +18,7 @@ import { applyTaskStopped, taskStoppedFromEcsDetail } from '../../../app/jobs/ta
 import { createRedisClient } from '../../../app/redis.js';
 import { deletePrefix, uniquePrefix } from '../../helpers/redis-server.js';
 import { type LocalEcsOptions, LocalEcsServer } from '../../servers/ecs-server.js';
+import { ecsSettings } from './ecs-settings.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
@@ -45,17 +46,6 @@ export const sampleInput: SimulationInput = {
   maxTimeS: 60,
   sampleIntervalS: 0.1,
 };
-
-export const ecsSettings = {
-  cluster: 'jobs',
-  taskDefinition: 'simulation:1',
-  containerName: 'simulation',
-  capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
-  fallbackCapacityProvider: 'FARGATE',
-  subnets: ['subnet-1'],
-  securityGroups: ['sg-1'],
-  assignPublicIp: false,
-} as const;
 
 /** Polls `check` every 25 ms until it holds, at most `timeoutMs` (bounded, never a bare sleep). */
 export async function waitFor(
