@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A free TCP port on loopback, asked of the kernel. */
 export async function freePort(): Promise<number> {
@@ -129,4 +130,34 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * For a describe block on the shared Redis: registers the hooks that connect once, hand each test
+ * fresh key prefixes, and delete everything under them after each test.
+ */
+export function useSharedRedis(label = 'test'): { redis: () => Redis; prefix: () => string } {
+  let client: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    client = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
+    await client.ping();
+  });
+  afterEach(async () => {
+    for (const prefix of prefixes.splice(0)) if (client) await deletePrefix(client, prefix);
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
+  return {
+    redis: () => {
+      if (!client) throw new Error('useSharedRedis: the client exists only inside tests');
+      return client;
+    },
+    prefix: () => {
+      const prefix = uniquePrefix(label);
+      prefixes.push(prefix);
+      return prefix;
+    },
+  };
 }

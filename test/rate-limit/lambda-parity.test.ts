@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { useSharedRedis } from '../helpers/redis-server.js';
 import {
   type ClientRequest,
   EVENT_SOURCES,
@@ -74,25 +73,8 @@ function assertSameAnswer(ecs: Observed, lambda: Observed, step: number): void {
 }
 
 describe('rate limiting through the Lambda handler answers as the ECS path does', () => {
-  let redis: Redis;
-  const prefixes: string[] = [];
-
-  beforeAll(async () => {
-    redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
-    await redis.ping();
-  });
-  afterEach(async () => {
-    for (const prefix of prefixes.splice(0)) await deletePrefix(redis, prefix);
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  function prefix(): string {
-    const p = uniquePrefix('rl');
-    prefixes.push(p);
-    return p;
-  }
+  const store = useSharedRedis('rl');
+  const prefix = () => store.prefix();
 
   async function viaEcs(app: ReturnType<typeof ecsApp>, step: ClientRequest): Promise<Observed> {
     const forwarded = step.headers?.['x-forwarded-for'];
@@ -112,8 +94,8 @@ describe('rate limiting through the Lambda handler answers as the ECS path does'
     '%s events: same status and rate-limit headers at every step',
     async (source: EventSource) => {
       // Prepare: one counter namespace per runtime, so each sees the scenario from a fresh start.
-      const app = ecsApp(guardFor({ redis, prefix: prefix() }));
-      const handler = lambdaHandler(guardFor({ redis, prefix: prefix() }));
+      const app = ecsApp(guardFor({ redis: store.redis(), prefix: prefix() }));
+      const handler = lambdaHandler(guardFor({ redis: store.redis(), prefix: prefix() }));
       // Act + Assess, step by step, so the two windows start within milliseconds of each other.
       for (const [index, step] of SCENARIO.entries()) {
         const ecs = await viaEcs(app, step);
@@ -129,7 +111,7 @@ describe('rate limiting through the Lambda handler answers as the ECS path does'
   );
 
   it('the scenario itself covers 200, 429, 401 and the unlimited health check', async () => {
-    const app = ecsApp(guardFor({ redis, prefix: prefix() }));
+    const app = ecsApp(guardFor({ redis: store.redis(), prefix: prefix() }));
     const statuses = [];
     for (const step of SCENARIO) statuses.push((await viaEcs(app, step)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 200, 200, 200, 200, 401, 200, 429]);
@@ -137,8 +119,8 @@ describe('rate limiting through the Lambda handler answers as the ECS path does'
 
   it('both runtimes draw on one shared count in Redis', async () => {
     const shared = prefix();
-    const app = ecsApp(guardFor({ redis, prefix: shared }));
-    const handler = lambdaHandler(guardFor({ redis, prefix: shared }));
+    const app = ecsApp(guardFor({ redis: store.redis(), prefix: shared }));
+    const handler = lambdaHandler(guardFor({ redis: store.redis(), prefix: shared }));
     const step: ClientRequest = { method: 'GET', path: '/items/1', clientIp: '198.51.100.30' };
     const remaining: string[] = [];
     for (let i = 0; i < 3; i += 1) {

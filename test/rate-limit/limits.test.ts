@@ -1,29 +1,14 @@
-import { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { useSharedRedis } from '../helpers/redis-server.js';
 import { API_KEY, ecsApp, guardFor, OTHER_API_KEY, rateLimitHeadersOf } from './support.js';
 
 /** The ECS path: real HTTP through the Express app, counting in the shared Redis. */
 describe('rate limiting on the ECS path', () => {
-  let redis: Redis;
-  const prefixes: string[] = [];
-
-  beforeAll(async () => {
-    redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
-    await redis.ping();
-  });
-  afterEach(async () => {
-    for (const prefix of prefixes.splice(0)) await deletePrefix(redis, prefix);
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const store = useSharedRedis('rl');
 
   function freshApp() {
-    const prefix = uniquePrefix('rl');
-    prefixes.push(prefix);
-    return ecsApp(guardFor({ redis, prefix }));
+    return ecsApp(guardFor({ redis: store.redis(), prefix: store.prefix() }));
   }
 
   it('counts anonymous clients down to the class limit, then refuses with 429 and Retry-After', async () => {
@@ -141,8 +126,8 @@ describe('rate limiting on the ECS path', () => {
   });
 
   it('blocks a key far over its limit in memory, sparing Redis the rest of the window', async () => {
-    const prefix = uniquePrefix('rl');
-    prefixes.push(prefix);
+    const prefix = store.prefix();
+    const redis = store.redis();
     const app = ecsApp(guardFor({ redis, prefix }));
     for (let i = 0; i < 7; i += 1) await request(app).get('/items/1').set('x-forwarded-for', '198.51.100.6');
     const key = `${prefix}rl:standard-anonymous:ip:198.51.100.6`;
