@@ -57,6 +57,9 @@ export function parseQuery(rawQuery: string): {
   return { single, multi };
 }
 
+// Read once: process.env is a slow lookup on every access.
+const ACCOUNT_ID = process.env.AWS_ACCOUNT_ID ?? '';
+
 const resources = new Map<string, string>();
 function resourceOf(path: string): string {
   let resource = resources.get(path);
@@ -135,7 +138,7 @@ export function expressRequestToProxyEvent(
     body,
     isBase64Encoded: binary,
     requestContext: {
-      accountId: process.env.AWS_ACCOUNT_ID ?? '',
+      accountId: ACCOUNT_ID,
       apiId: invocation.functionName,
       authorizer: null,
       protocol: `HTTP/${req.httpVersion || '1.1'}`,

@@ -5,11 +5,19 @@ import type { Context } from 'aws-lambda';
  * (on Lambda, never past the invocation's own end). A class, so each request allocates fields
  * only, not a set of closures.
  */
+// The environment is read once per process: process.env is a slow lookup on every access.
+const FUNCTION_VERSION = process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST';
+const MEMORY_LIMIT_MB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '0';
+const LOG_STREAM = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local';
+const LOG_GROUP = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+const REGION = process.env.AWS_REGION ?? 'local';
+const ACCOUNT = process.env.AWS_ACCOUNT_ID ?? '000000000000';
+
 class HandlerContext implements Context {
   readonly callbackWaitsForEmptyEventLoop = false;
-  readonly functionVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST';
-  readonly memoryLimitInMB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '0';
-  readonly logStreamName = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local';
+  readonly functionVersion = FUNCTION_VERSION;
+  readonly memoryLimitInMB = MEMORY_LIMIT_MB;
+  readonly logStreamName = LOG_STREAM;
 
   constructor(
     readonly awsRequestId: string,
@@ -19,13 +27,11 @@ class HandlerContext implements Context {
   ) {}
 
   get invokedFunctionArn(): string {
-    const region = process.env.AWS_REGION ?? 'local';
-    const account = process.env.AWS_ACCOUNT_ID ?? '000000000000';
-    return `arn:aws:lambda:${region}:${account}:function:${this.functionName}`;
+    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.functionName}`;
   }
 
   get logGroupName(): string {
-    return process.env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/app/${this.functionName}`;
+    return LOG_GROUP ?? `/app/${this.functionName}`;
   }
 
   getRemainingTimeInMillis(): number {

@@ -3,6 +3,9 @@ import type { Response } from 'express';
 
 type HeaderValue = string | number | boolean;
 
+const HEADER_VALUE_TYPES = new Set(['string', 'number', 'boolean']);
+const isHeaderValue = (value: unknown) => HEADER_VALUE_TYPES.has(typeof value);
+
 /** Why a handler's return value cannot be sent, or undefined when it can. */
 export function malformedResultReason(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null)
@@ -23,13 +26,13 @@ export function malformedResultReason(result: unknown): string | undefined {
   if (r.headers !== undefined && r.headers !== null) {
     if (typeof r.headers !== 'object') return 'headers is not an object';
     for (const [name, value] of Object.entries(r.headers)) {
-      if (!['string', 'number', 'boolean'].includes(typeof value)) return `header ${name} is ${typeof value}`;
+      if (!isHeaderValue(value)) return `header ${name} is ${typeof value}`;
     }
   }
   if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
     if (typeof r.multiValueHeaders !== 'object') return 'multiValueHeaders is not an object';
     for (const [name, values] of Object.entries(r.multiValueHeaders)) {
-      if (!Array.isArray(values) || values.some((v) => !['string', 'number', 'boolean'].includes(typeof v))) {
+      if (!Array.isArray(values) || !values.every(isHeaderValue)) {
         return `multiValueHeaders.${name} is not an array of strings`;
       }
     }
@@ -58,33 +61,39 @@ export function proxyResultToExpressResponse(
   res: Response,
   extraHeaders: Readonly<Record<string, string>> = {},
 ): void {
-  const merged = new Map<string, HeaderValue[]>();
-  for (const [name, value] of Object.entries(extraHeaders)) merged.set(name.toLowerCase(), [value]);
-  for (const [name, value] of Object.entries(result.headers ?? {})) merged.set(name.toLowerCase(), [value]);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
-    merged.set(name.toLowerCase(), values);
+  // No prototype: a header named `__proto__` must stay a header.
+  const merged: Record<string, HeaderValue | readonly HeaderValue[]> = Object.create(null);
+  for (const name in extraHeaders) merged[name.toLowerCase()] = extraHeaders[name] as string;
+  const single = result.headers;
+  if (single) for (const name in single) merged[name.toLowerCase()] = single[name] as HeaderValue;
+  const multi = result.multiValueHeaders;
+  if (multi) for (const name in multi) merged[name.toLowerCase()] = multi[name] as HeaderValue[];
 
   const bodyText = result.body ?? '';
   // Text goes out as a string: Node then writes headers and body in one chunk (a Buffer costs a
   // second write), on ECS sockets and in serverless-express alike.
   const body: string | Buffer = result.isBase64Encoded ? Buffer.from(bodyText, 'base64') : bodyText;
   const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-  if (length > 0 && !merged.has('content-type')) {
+  if (length > 0 && merged['content-type'] === undefined) {
     let type = 'text/plain; charset=utf-8';
     if (result.isBase64Encoded) type = 'application/octet-stream';
     else if (looksLikeJson(bodyText)) type = 'application/json; charset=utf-8';
-    merged.set('content-type', [type]);
+    merged['content-type'] = type;
   }
   // Framing is ours to decide: a handler's stale length or chunking header must not corrupt the reply.
-  merged.delete('content-length');
-  merged.delete('transfer-encoding');
-  merged.delete('connection');
+  delete merged['content-length'];
+  delete merged['transfer-encoding'];
+  delete merged.connection;
 
   // The status was validated with the result (malformedResultReason); Express's res.status()
   // would check it again on every request.
   res.statusCode = result.statusCode;
-  for (const [name, values] of merged) {
-    res.setHeader(name, values.length === 1 ? String(values[0]) : values.map(String));
+  for (const name in merged) {
+    const value = merged[name] as HeaderValue | readonly HeaderValue[];
+    res.setHeader(
+      name,
+      Array.isArray(value) ? (value.length === 1 ? String(value[0]) : value.map(String)) : String(value),
+    );
   }
   res.setHeader('content-length', String(length));
   res.end(body);

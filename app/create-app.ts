@@ -79,7 +79,6 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
 /** Attaches the invocation, echoes the request id, and writes one log line per request. */
 function invocationAndLogging(deps: HandlerDeps, resolveInvocation: InvocationResolver): RequestHandler {
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
     const invocation = resolveInvocation(req);
     res.locals.invocation = invocation;
     res.locals.requestId = invocation.requestId;
@@ -88,6 +87,7 @@ function invocationAndLogging(deps: HandlerDeps, resolveInvocation: InvocationRe
       next();
       return;
     }
+    const started = process.hrtime.bigint();
     res.once('finish', () => {
       deps.logger.info(
         {
