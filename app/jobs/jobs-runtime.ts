@@ -64,38 +64,27 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
   const store = createJobStore(deps.redis, deps.keyPrefix);
   const bucket = createTokenBucket(config, deps.redis, deps.keyPrefix);
   const logger = deps.logger.child({ module: 'jobs' });
+  const serviceFor = (parts: Pick<JobsRuntime, 'queue' | 'objects' | 'runner'>) =>
+    new JobsService({ jobs: store, ...parts, maxAttempts: config.maxAttempts, logger });
+
   if (config.mode === 'aws') {
     if (!deps.aws || !config.queueUrl || !config.bucket)
       throw new Error('AWS jobs mode needs AWS clients, a queue and a bucket');
-    const queue = new SqsJobQueue(deps.aws.sqs, config.queueUrl);
-    const objects = new S3ObjectStore(deps.aws.s3, config.bucket.name, config.bucket.prefix);
-    const runner = new EcsTaskRunner(deps.aws.ecs, { ...config.ecs, tags: [] });
-    const service = new JobsService({
-      jobs: store,
-      queue,
-      objects,
-      runner,
-      maxAttempts: config.maxAttempts,
-      logger,
-    });
-    return { service, store, queue, objects, runner, bucket, close: async () => {} };
+    const parts = {
+      queue: new SqsJobQueue(deps.aws.sqs, config.queueUrl),
+      objects: new S3ObjectStore(deps.aws.s3, config.bucket.name, config.bucket.prefix),
+      runner: new EcsTaskRunner(deps.aws.ecs, { ...config.ecs, tags: [] }),
+    };
+    return { service: serviceFor(parts), store, ...parts, bucket, close: async () => {} };
   }
 
   const queue = new InProcessQueue();
-  const objects = new LocalDirectoryObjectStore(config.dataDir);
   const runner = new LocalTaskRunner({
     logger,
     maxRunning: config.localMaxRunning,
     onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
   });
-  const service = new JobsService({
-    jobs: store,
-    queue,
-    objects,
-    runner,
-    maxAttempts: config.maxAttempts,
-    logger,
-  });
+  const parts = { queue, objects: new LocalDirectoryObjectStore(config.dataDir), runner };
   const loop: PacerLoop = startPacerLoop({
     consumer: queue,
     pacer: { jobs: store, runner, bucket, logger },
@@ -103,11 +92,9 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     concurrency: config.pacerConcurrency,
   });
   return {
-    service,
+    service: serviceFor(parts),
     store,
-    queue,
-    objects,
-    runner,
+    ...parts,
     bucket,
     async close() {
       queue.close();
