@@ -12,6 +12,7 @@ import { RedisJobStore } from '../app/jobs/redis-job-store.js';
 import { SqsJobQueue } from '../app/jobs/sqs-job-queue.js';
 import { createRedisClient } from '../app/redis.js';
 import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../test/helpers/redis-server.js';
+import { UNCHECKED_ACCESS } from '../test/servers/iam/local-iam.js';
 import { LocalSqsServer } from '../test/servers/sqs-server.js';
 import { type RunSeries, renderCallsChart } from './jobs/chart.js';
 import { EcsProcess, spawnWorker, stopWorker } from './jobs/processes.js';
@@ -232,7 +233,8 @@ async function main(): Promise<void> {
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'bench';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-  const sqs = await LocalSqsServer.start();
+  // Pacing, not permissions: the local SQS checks none here.
+  const sqs = await LocalSqsServer.start({ access: UNCHECKED_ACCESS });
   process.env.AWS_ENDPOINT_URL_SQS = sqs.url;
   const sqsClient = new SQSClient({});
   const results: Result[] = [];

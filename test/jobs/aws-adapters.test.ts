@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../app/jobs/s3-object-store.js';
 import { SqsJobQueue } from '../../app/jobs/sqs-job-queue.js';
+import { UNCHECKED_ACCESS } from '../servers/iam/local-iam.js';
 import { LocalS3Server } from '../servers/s3-server.js';
 import { LocalSqsServer } from '../servers/sqs-server.js';
 import { setAwsTestEnvironment } from './support/harness.js';
@@ -15,8 +16,9 @@ let s3: S3Client;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  s3Server = await LocalS3Server.start();
-  sqsServer = await LocalSqsServer.start();
+  // The adapters' wire behaviour; permissions are test/aws's subject.
+  s3Server = await LocalS3Server.start({ access: UNCHECKED_ACCESS });
+  sqsServer = await LocalSqsServer.start({ access: UNCHECKED_ACCESS });
   setAwsTestEnvironment({ s3: s3Server.url, sqs: sqsServer.url });
   s3 = new S3Client({ forcePathStyle: true });
   sqs = new SQSClient({});

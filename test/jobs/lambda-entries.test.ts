@@ -2,6 +2,7 @@ import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord }
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsTaskStateChangeDetail } from '../../app/jobs/task-events.js';
 import { sharedRedisUrl } from '../helpers/redis-server.js';
+import { UNCHECKED_ACCESS } from '../servers/iam/local-iam.js';
 import { LocalSqsServer } from '../servers/sqs-server.js';
 import { ecsSettings } from './support/ecs-settings.js';
 import { JobsHarness, waitFor } from './support/harness.js';
@@ -49,7 +50,8 @@ function record(body: string, messageId: string): SQSRecord {
 
 beforeAll(async () => {
   harness = await JobsHarness.start({ redisUrl: sharedRedisUrl(), applyTaskEvents: false });
-  sqs = await LocalSqsServer.start();
+  // The entries' wiring, not their permissions (test/aws runs them with the stack's roles).
+  sqs = await LocalSqsServer.start({ access: UNCHECKED_ACCESS });
   harness.ecs.onTaskStateChange((event) => {
     events.push(event as unknown as EventBridgeEvent<'ECS Task State Change', EcsTaskStateChangeDetail>);
   });

@@ -8,6 +8,7 @@ import type {
   TaskEnding,
   TaskStateChangeEvent,
 } from './ecs-types.js';
+import { accessKeyOf } from './iam/local-iam.js';
 import { TokenBucketModel } from './token-bucket-model.js';
 
 /**
@@ -17,11 +18,21 @@ import { TokenBucketModel } from './token-bucket-model.js';
  * quotas": RunTask 20 calls/s burst and sustained; task launches 100 burst, 20/s), clientToken
  * idempotency, injectable "Capacity is unavailable" failures and Spot interruptions, and
  * "ECS Task State Change" events for the task-events handler.
+ *
+ * Every call is checked against the caller's role (iam/local-iam.ts) with the resource and
+ * condition keys of "Actions, resources, and condition keys for Amazon ECS" (`ecs:cluster` on
+ * RunTask, StopTask, DescribeTasks), plus what RunTask checks by itself: `iam:PassRole` on the
+ * task definition's task and execution roles with `iam:PassedToService` ecs-tasks.amazonaws.com
+ * (ECS Developer Guide, "Amazon ECS task IAM role" and "task execution IAM role"), and
+ * `ecs:TagResource` with `ecs:CreateAction` RunTask when the call passes tags (ECS Developer
+ * Guide, "Grant permission to tag resources on creation"). A refusal is AccessDeniedException.
+ * With `containers`, a task runs a real process: StopTask and Spot interruptions send it SIGTERM,
+ * and the task stops, with the process's exit code, when it exits.
  */
 
 const TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
+const ECS_TASKS_SERVICE = 'ecs-tasks.amazonaws.com';
 export const CAPACITY_UNAVAILABLE =
   'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 
@@ -49,11 +60,13 @@ export class LocalEcsServer {
   /** Awaited after a task is created and before RunTask answers (fault tests kill the caller here). */
   beforeRunTaskResponse: ((call: RunTaskCall) => Promise<void> | void) | undefined;
   ending: LocalEcsOptions['ending'];
+  private readonly region: string;
 
   private constructor(
     private readonly server: Server,
-    options: LocalEcsOptions,
+    private readonly options: LocalEcsOptions,
   ) {
+    this.region = options.region ?? 'us-east-1';
     const call = options.runTaskBucket ?? { capacity: 20, perSecond: 20 };
     const launch = options.launchBucket ?? { capacity: 100, perSecond: 20 };
     this.runTaskBucket = new TokenBucketModel(call.capacity, call.perSecond);
@@ -61,7 +74,7 @@ export class LocalEcsServer {
     this.ending = options.ending;
   }
 
-  static async start(options: LocalEcsOptions = {}): Promise<LocalEcsServer> {
+  static async start(options: LocalEcsOptions): Promise<LocalEcsServer> {
     let instance: LocalEcsServer | undefined;
     const server = createServer((req, res) => {
       instance?.handle(req, res).catch((error: unknown) => {
@@ -98,6 +111,17 @@ export class LocalEcsServer {
   stop(taskArn: string, ending: Omit<TaskEnding, 'afterMs'>): FakeTask | undefined {
     const task = this.tasks.get(taskArn);
     if (!task || task.lastStatus === 'STOPPED') return task;
+    if (task.container) {
+      // The container gets SIGTERM; the task stops when it exits, with its exit code.
+      if (!task.stopping) {
+        task.stopping = {
+          stopCode: ending.stopCode ?? 'EssentialContainerExited',
+          stoppedReason: ending.stoppedReason ?? 'Essential container in task exited',
+        };
+        task.container.terminate();
+      }
+      return task;
+    }
     if (task.timer) clearTimeout(task.timer);
     task.lastStatus = 'STOPPED';
     task.stopCode = ending.stopCode ?? 'EssentialContainerExited';
@@ -115,6 +139,11 @@ export class LocalEcsServer {
 
   async close(): Promise<void> {
     for (const task of this.tasks.values()) if (task.timer) clearTimeout(task.timer);
+    const running = [...this.tasks.values()].flatMap((t) =>
+      t.container && t.lastStatus !== 'STOPPED' ? [t.container] : [],
+    );
+    for (const container of running) container.terminate();
+    await Promise.all(running.map((c) => c.exited));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -133,9 +162,36 @@ export class LocalEcsServer {
       return send(res, 400, { __type: 'UnknownOperationException', message: `Unknown target ${target}` });
     }
     const action = target.slice(TARGET_PREFIX.length);
-    if (action === 'RunTask') return this.runTask(body, res);
+    const accessKey = accessKeyOf(req);
+    const clusterArn = this.clusterArn(body.cluster);
+    const allowed = async (
+      permission: string,
+      resource: string,
+      context: Record<string, string | string[]> = {},
+      implicit = false,
+    ) => {
+      const decision = await this.options.access.authorize(accessKey, {
+        action: permission,
+        resource,
+        context,
+        implicit,
+      });
+      if (decision.allowed) return true;
+      if (decision.reason === 'unknown-key') {
+        send(res, 400, {
+          __type: 'UnrecognizedClientException',
+          message: 'The security token included in the request is invalid.',
+        });
+      } else {
+        send(res, 400, { __type: 'AccessDeniedException', message: decision.message });
+      }
+      return false;
+    };
+    if (action === 'RunTask') return this.runTask(body, res, clusterArn, allowed);
     if (action === 'StopTask') {
-      const task = this.stop(String(body.task), {
+      const arn = this.taskArnOf(String(body.task), clusterArn);
+      if (!(await allowed('ecs:StopTask', arn, { 'ecs:cluster': clusterArn }))) return;
+      const task = this.stop(arn, {
         stopCode: 'UserInitiated',
         stoppedReason: String(body.reason ?? 'Task stopped by user'),
         exitCode: 143,
@@ -148,7 +204,11 @@ export class LocalEcsServer {
       return send(res, 200, { task: this.describe(task) });
     }
     if (action === 'DescribeTasks') {
-      const arns = Array.isArray(body.tasks) ? (body.tasks as string[]) : [];
+      const arns = (Array.isArray(body.tasks) ? (body.tasks as string[]) : []).map((t) =>
+        this.taskArnOf(t, clusterArn),
+      );
+      for (const arn of arns)
+        if (!(await allowed('ecs:DescribeTasks', arn, { 'ecs:cluster': clusterArn }))) return;
       const found = arns.flatMap((arn) => {
         const task = this.tasks.get(arn);
         return task ? [task] : [];
@@ -161,8 +221,54 @@ export class LocalEcsServer {
     return send(res, 400, { __type: 'InvalidParameterException', message: `Unsupported action ${action}` });
   }
 
-  private async runTask(body: Json, res: ServerResponse): Promise<void> {
+  /** The cluster's ARN from a name, an ARN or nothing (`default`). */
+  private clusterArn(cluster: unknown): string {
+    const text = typeof cluster === 'string' && cluster ? cluster : 'default';
+    return text.startsWith('arn:') ? text : `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${text}`;
+  }
+
+  /** A task's ARN from its ARN or its id in the cluster. */
+  private taskArnOf(task: string, clusterArn: string): string {
+    if (task.startsWith('arn:')) return task;
+    return `arn:aws:ecs:${this.region}:${ACCOUNT}:task/${clusterArn.slice(clusterArn.lastIndexOf('/') + 1)}/${task}`;
+  }
+
+  private async runTask(
+    body: Json,
+    res: ServerResponse,
+    clusterArn: string,
+    allowed: (
+      action: string,
+      resource: string,
+      context?: Record<string, string | string[]>,
+      implicit?: boolean,
+    ) => Promise<boolean>,
+  ): Promise<void> {
     const at = this.now();
+    const clusterName = clusterArn.slice(clusterArn.lastIndexOf('/') + 1);
+    const requested = String(body.taskDefinition ?? '');
+    const family = requested.replace(/^arn:.*:task-definition\//, '').split(':')[0] ?? requested;
+    const definition = this.options.taskDefinitions?.get(family);
+    const taskDefinitionArn = requested.startsWith('arn:')
+      ? requested
+      : `arn:aws:ecs:${this.region}:${ACCOUNT}:task-definition/${requested.includes(':') ? requested : `${requested}:1`}`;
+    const taskArn = `arn:aws:ecs:${this.region}:${ACCOUNT}:task/${clusterName}/${randomUUID().replaceAll('-', '')}`;
+    if (!(await allowed('ecs:RunTask', taskDefinitionArn, { 'ecs:cluster': clusterArn }))) return;
+    for (const role of [definition?.taskRoleName, definition?.executionRoleName]) {
+      if (!role) continue;
+      const roleArn = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+      if (!(await allowed('iam:PassRole', roleArn, { 'iam:PassedToService': ECS_TASKS_SERVICE }, true)))
+        return;
+    }
+    const tags = Array.isArray(body.tags) ? (body.tags as { key: string; value: string }[]) : [];
+    if (tags.length > 0) {
+      const context: Record<string, string | string[]> = {
+        'ecs:CreateAction': 'RunTask',
+        'aws:TagKeys': tags.map((t) => t.key),
+      };
+      for (const tag of tags) context[`aws:RequestTag/${tag.key}`] = tag.value;
+      if (!(await allowed('ecs:TagResource', taskArn, context, true))) return;
+    }
     const clientToken = typeof body.clientToken === 'string' ? body.clientToken : undefined;
     const strategy = Array.isArray(body.capacityProviderStrategy)
       ? (body.capacityProviderStrategy as { capacityProvider?: string }[])
@@ -221,7 +327,9 @@ export class LocalEcsServer {
       (overrides.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value]),
     );
     const task: FakeTask = {
-      taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${String(body.cluster ?? 'default')}/${randomUUID().replaceAll('-', '')}`,
+      taskArn,
+      clusterArn,
+      taskDefinitionArn,
       clientToken,
       startedBy: typeof body.startedBy === 'string' ? body.startedBy : undefined,
       capacityProviderName: capacityProvider,
@@ -238,8 +346,21 @@ export class LocalEcsServer {
   }
 
   private schedule(task: FakeTask): void {
-    const ending = this.ending?.(task);
+    const container = this.options.containers?.(task);
     task.lastStatus = 'RUNNING';
+    if (container) {
+      task.container = container;
+      void container.exited.then((exitCode) => {
+        task.container = undefined;
+        this.stop(task.taskArn, {
+          stopCode: task.stopping?.stopCode ?? 'EssentialContainerExited',
+          stoppedReason: task.stopping?.stoppedReason ?? 'Essential container in task exited',
+          exitCode,
+        });
+      });
+      return;
+    }
+    const ending = this.ending?.(task);
     if (!ending) return;
     task.timer = setTimeout(() => {
       task.timer = undefined;
@@ -250,7 +371,8 @@ export class LocalEcsServer {
   private describe(task: FakeTask): Json {
     return {
       taskArn: task.taskArn,
-      clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/default`,
+      clusterArn: task.clusterArn,
+      taskDefinitionArn: task.taskDefinitionArn,
       lastStatus: task.lastStatus,
       desiredStatus: task.lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
       capacityProviderName: task.capacityProviderName,
@@ -285,7 +407,7 @@ export class LocalEcsServer {
       source: 'aws.ecs',
       account: ACCOUNT,
       time: new Date().toISOString(),
-      region: REGION,
+      region: this.region,
       resources: [task.taskArn],
       detail: this.describe(task),
     };

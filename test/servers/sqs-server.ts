@@ -1,12 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AccessCheck, accessKeyOf } from './iam/local-iam.js';
+import type { LocalStack } from './iam/local-stack.js';
 
 /**
  * A local SQS endpoint for the real @aws-sdk/client-sqs (AWS_ENDPOINT_URL_SQS), speaking the JSON
  * protocol (`X-Amz-Target: AmazonSQS.<Action>`, awsJson1_0): standard-queue semantics that the
  * pacer relies on — at-least-once delivery, visibility timeouts, redelivery of what is not deleted,
  * long polling, delays, and receive counts.
+ *
+ * A queue with a redrive policy moves a message whose receive count passed `maxReceiveCount` to its
+ * dead-letter queue, a queue here like any other ("Using dead-letter queues in Amazon SQS", SQS
+ * Developer Guide). Every call is checked against the caller's role with the action the "Amazon
+ * SQS API permissions: Actions and resource reference" page names (a batch call needs the action
+ * of its single form); a refusal is the JSON protocol's AccessDenied (403, with the query error
+ * code in `x-amzn-query-error`, which the SDK reads as the error's name).
  */
 
 const TARGET_PREFIX = 'AmazonSQS.';
@@ -25,13 +34,22 @@ interface StoredMessage {
 interface Queue {
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
-  /** A redrive policy's maxReceiveCount: a message received more often goes to `deadLetters`. */
+  /** A redrive policy's maxReceiveCount: a message received more often goes to the dead-letter queue. */
   readonly maxReceiveCount: number | undefined;
+  /** The dead-letter queue's name; without one, moved messages are kept in `deadLetters`. */
+  readonly deadLetterQueue: string | undefined;
   readonly messages: Map<string, StoredMessage>;
   readonly deadLetters: StoredMessage[];
 }
 
 type Json = Record<string, unknown>;
+
+export interface LocalSqsOptions {
+  /** The roles to check calls against, or UNCHECKED_ACCESS, named, for tests not about permissions. */
+  readonly access: AccessCheck;
+  /** Region in queue ARNs (default us-east-1); a stack's own region when its roles are checked. */
+  readonly region?: string;
+}
 
 export class LocalSqsServer {
   private readonly queues = new Map<string, Queue>();
@@ -39,16 +57,19 @@ export class LocalSqsServer {
   /** Messages deleted, by id: a message deleted twice or never is what fault tests look for. */
   readonly deleted: string[] = [];
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly options: LocalSqsOptions,
+  ) {}
 
-  static async start(): Promise<LocalSqsServer> {
+  static async start(options: LocalSqsOptions): Promise<LocalSqsServer> {
     let instance: LocalSqsServer | undefined;
     const server = createServer((req, res) => {
       instance?.handle(req, res).catch((error: unknown) => {
         send(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: String(error) });
       });
     });
-    instance = new LocalSqsServer(server);
+    instance = new LocalSqsServer(server, options);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
@@ -59,18 +80,40 @@ export class LocalSqsServer {
 
   createQueue(
     name: string,
-    options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+    options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; deadLetterQueue?: string } = {},
   ): string {
     if (!this.queues.has(name)) {
       this.queues.set(name, {
         name,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
         maxReceiveCount: options.maxReceiveCount,
+        deadLetterQueue: options.deadLetterQueue,
         messages: new Map(),
         deadLetters: [],
       });
     }
     return `${this.url}/${ACCOUNT}/${name}`;
+  }
+
+  /** Every queue of a synthesized stack, with its visibility timeout and redrive policy. */
+  createQueuesFrom(stack: LocalStack): void {
+    for (const queue of stack.queues.values()) {
+      const target = queue.redrive?.deadLetterTargetArn;
+      this.createQueue(queue.name, {
+        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+        ...(queue.redrive
+          ? {
+              maxReceiveCount: queue.redrive.maxReceiveCount,
+              deadLetterQueue: target?.slice(target.lastIndexOf(':') + 1),
+            }
+          : {}),
+      });
+    }
+  }
+
+  /** Bodies of the messages waiting in a queue (visible or not), oldest first. */
+  bodies(name: string): string[] {
+    return [...(this.queues.get(name)?.messages.values() ?? [])].map((m) => m.body);
   }
 
   /** Bodies of the messages the redrive policy moved out (what a DLQ would hold). */
@@ -112,6 +155,23 @@ export class LocalSqsServer {
         __type: 'com.amazonaws.sqs#QueueDoesNotExist',
         message: 'The specified queue does not exist.',
       });
+    }
+    const permission = `sqs:${action.replace(/Batch$/, '')}`;
+    const decision = await this.options.access.authorize(accessKeyOf(req), {
+      action: permission,
+      resource: `arn:aws:sqs:${this.options.region ?? 'us-east-1'}:${ACCOUNT}:${queue.name}`,
+    });
+    if (!decision.allowed) {
+      const code = decision.reason === 'unknown-key' ? 'InvalidClientTokenId' : 'AccessDenied';
+      return send(
+        res,
+        403,
+        {
+          __type: `com.amazon.coral.service#${code === 'AccessDenied' ? 'AccessDeniedException' : code}`,
+          message: decision.message,
+        },
+        `${code};Sender`,
+      );
     }
     switch (action) {
       case 'SendMessage':
@@ -191,6 +251,9 @@ export class LocalSqsServer {
           if (m.visibleAt <= now && m.receiveCount >= queue.maxReceiveCount) {
             queue.messages.delete(m.id);
             queue.deadLetters.push(m);
+            const target = queue.deadLetterQueue ? this.queues.get(queue.deadLetterQueue) : undefined;
+            // Moved as it is: same id and body, visible at once in the dead-letter queue.
+            if (target) target.messages.set(m.id, { ...m, visibleAt: now, receipt: undefined });
           }
         }
       }
@@ -245,12 +308,13 @@ export class LocalSqsServer {
   }
 }
 
-function send(res: ServerResponse, status: number, body: Json): void {
+function send(res: ServerResponse, status: number, body: Json, queryError?: string): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/x-amz-json-1.0',
     'content-length': Buffer.byteLength(text),
     'x-amzn-requestid': randomUUID(),
+    ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
   });
   res.end(text);
 }

@@ -18,6 +18,7 @@ import { applyTaskStopped, taskStoppedFromEcsDetail } from '../../../app/jobs/ta
 import { createRedisClient } from '../../../app/redis.js';
 import { deletePrefix, uniquePrefix } from '../../helpers/redis-server.js';
 import { type LocalEcsOptions, LocalEcsServer } from '../../servers/ecs-server.js';
+import { UNCHECKED_ACCESS } from '../../servers/iam/local-iam.js';
 import { ecsSettings } from './ecs-settings.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -63,7 +64,8 @@ export async function waitFor(
 
 export interface HarnessOptions {
   readonly redisUrl: string;
-  readonly ecs?: LocalEcsOptions;
+  /** Pacing and fault tests: ECS checks no permissions here (test/aws checks them with the stack's roles). */
+  readonly ecs?: Omit<LocalEcsOptions, 'access'>;
   readonly pacers?: number;
   readonly bucket?: { capacity: number; perSecond: number };
   readonly maxAttempts?: number;
@@ -92,7 +94,7 @@ export class JobsHarness {
   ) {}
 
   static async start(options: HarnessOptions): Promise<JobsHarness> {
-    const ecs = await LocalEcsServer.start(options.ecs);
+    const ecs = await LocalEcsServer.start({ ...options.ecs, access: UNCHECKED_ACCESS });
     setAwsTestEnvironment({ ecs: ecs.url });
     const redis = createRedisClient({ url: options.redisUrl });
     const prefix = uniquePrefix('jobs');
