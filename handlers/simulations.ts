@@ -141,6 +141,19 @@ export const cancelSimulationHandler: HandlerFactory = (deps) => {
     if (result.kind === 'not-found') {
       return errorResult(new NotFoundError(`No simulation with id ${id.id}`, 'simulation_not_found'));
     }
+    if (result.kind === 'stop-failed') {
+      // The task still runs: saying "cancelled" would leave it billing unseen. Try again later.
+      return errorResult(
+        new HttpError(
+          503,
+          'task_stop_failed',
+          `The simulation's task could not be stopped: ${result.reason}`,
+          {
+            headers: { 'retry-after': '5' },
+          },
+        ),
+      );
+    }
     if (result.kind === 'finished') {
       return errorResult(
         new HttpError(409, 'simulation_finished', `The simulation already ended as ${result.job.status}`, {

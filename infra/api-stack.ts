@@ -16,7 +16,7 @@ import { ApiKeys } from './constructs/api-keys.js';
 import { AppSecurityGroups } from './constructs/app-security-groups.js';
 import { API_CONTAINER, EcsApiService } from './constructs/ecs-api-service.js';
 import { EcsCluster } from './constructs/ecs-cluster.js';
-import type { PolicyStatement } from './constructs/iam-role.js';
+import { type PolicyStatement, stopTasksStatement } from './constructs/iam-role.js';
 import { Jobs, PACER_TIMEOUT_SECONDS } from './constructs/jobs.js';
 import { JobsStorage, SIMULATION_OBJECT_PREFIX } from './constructs/jobs-storage.js';
 import { LambdaGroups } from './constructs/lambda-groups.js';
@@ -147,7 +147,8 @@ export class ApiStack extends TerraformStack {
     // Every entry point reads the same configuration (app/config.ts validates the jobs variables
     // together), so the API gets the jobs variables too.
     const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment };
-    // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
+    // What the API itself does with jobs: store inputs, read results, queue, undo on failure, and
+    // stop the task of a cancelled job.
     const apiStatements: PolicyStatement[] = [
       {
         Effect: 'Allow',
@@ -155,6 +156,11 @@ export class ApiStack extends TerraformStack {
         Resource: [`${storage.bucket.arn}/${SIMULATION_OBJECT_PREFIX}*`],
       },
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [storage.queue.arn] },
+      stopTasksStatement(
+        `arn:aws:ecs:${config.region}:${accountId}`,
+        cluster.cluster.name,
+        cluster.cluster.arn,
+      ),
     ];
     const api = new EcsApiService(this, 'api', {
       namePrefix: name,
@@ -192,10 +198,11 @@ export class ApiStack extends TerraformStack {
         ...lambdaSecret.environment,
         API_KEY_HASHES_SECRET_ARN: apiKeys.secret.arn,
       },
-      statements: [
+      // Only the groups serving simulation routes touch the jobs resources.
+      statementsFor: (routes) => [
         lambdaSecret.statement,
         { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [apiKeys.secret.arn] },
-        ...apiStatements,
+        ...(routes.some((r) => r.path.startsWith('/simulations')) ? apiStatements : []),
       ],
       logRetentionDays: config.logRetentionDays,
       region: config.region,

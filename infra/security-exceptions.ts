@@ -46,4 +46,10 @@ export const SECURITY_EXCEPTIONS: readonly SecurityException[] = [
     reason:
       "The pacer is invoked synchronously by its SQS event source; failed messages go to the queue's own dead-letter queue.",
   },
+  {
+    check: 'CKV_AWS_116',
+    match: /^aws_lambda_function\.jobs_dead-letters_/,
+    reason:
+      'The dead-letter reader is invoked synchronously by its SQS event source on the jobs dead-letter queue itself; a message it cannot settle stays there and is retried until retention ends.',
+  },
 ];

@@ -10,7 +10,8 @@ import { routes } from '../app/routes.js';
  * - dist/server/server.mjs: the ECS entry, everything bundled (the image needs no node_modules);
  * - dist/simulation/main.mjs: the simulation program's image;
  * - dist/lambda/<group>.zip: one per Lambda group of the route table (handler `lambda.handler`),
- *   plus pacer.zip (`pacer.handler`) and task-events.zip (`task-events.handler`).
+ *   plus pacer.zip (`pacer.handler`), task-events.zip (`task-events.handler`) and
+ *   dead-letters.zip (`dead-letters.handler`).
  * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs20.x runtime provides; that
  * keeps zips small and cold starts short. Each zip carries its source map (run with
  * NODE_OPTIONS=--enable-source-maps).
@@ -103,6 +104,7 @@ export async function buildAll(log: (line: string) => void = console.log): Promi
       .map((group) => ({ name: group, entry: 'app/lambda.ts', file: 'lambda' })),
     { name: 'pacer', entry: 'app/jobs/pacer-lambda.ts', file: 'pacer' },
     { name: 'task-events', entry: 'app/jobs/task-events-lambda.ts', file: 'task-events' },
+    { name: 'dead-letters', entry: 'app/jobs/dead-letters-lambda.ts', file: 'dead-letters' },
   ];
   const built = new Map<string, string>();
   for (const lambda of lambdas) {

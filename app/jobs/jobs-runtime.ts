@@ -79,12 +79,13 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
   }
 
   const queue = new InProcessQueue();
+  const objects = new LocalDirectoryObjectStore(config.dataDir);
   const runner = new LocalTaskRunner({
     logger,
     maxRunning: config.localMaxRunning,
-    onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
+    onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger, objects }, stopped).then(() => {}),
   });
-  const parts = { queue, objects: new LocalDirectoryObjectStore(config.dataDir), runner };
+  const parts = { queue, objects, runner };
   const loop: PacerLoop = startPacerLoop({
     consumer: queue,
     pacer: { jobs: store, runner, bucket, logger },

@@ -5,7 +5,7 @@ import type { JobQueue } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 import type { ObjectStore } from './object-store.js';
 import type { SimulationInput } from './simulation/input.js';
-import type { TaskRunner } from './task-runner.js';
+import { CANCEL_STOP_REASON, type TaskRunner } from './task-runner.js';
 
 export type CreateResult =
   | { readonly kind: 'created' | 'existing'; readonly job: Job }
@@ -15,6 +15,8 @@ export type CreateResult =
 export type CancelResult =
   | { readonly kind: 'cancelled'; readonly job: Job }
   | { readonly kind: 'finished'; readonly job: Job }
+  /** StopTask failed: the task still runs, so the job is not cancelled; the client may try again. */
+  | { readonly kind: 'stop-failed'; readonly job: Job; readonly reason: string }
   | { readonly kind: 'not-found' };
 
 /** What the simulation routes need; handlers see only this. */
@@ -103,22 +105,46 @@ export class JobsService implements SimulationJobs {
     return this.deps.jobs.get(jobId);
   }
 
-  /** Queued or submitting: marked cancelled (the pacer then skips it). Running: also StopTask. */
+  /**
+   * Queued or submitting: marked cancelled (the pacer then skips it, and stops a task it launched
+   * meanwhile). With a task: StopTask first, and only once ECS accepted it is the job marked
+   * cancelled; if StopTask fails the task still runs and bills, so the job stays as it is and the
+   * caller learns it (`stop-failed`). The task's STOPPED event carries CANCEL_STOP_REASON, which
+   * the task-events handler also reads as cancelled, whichever of the two writes first.
+   */
   async cancel(jobId: string): Promise<CancelResult> {
+    const current = await this.deps.jobs.get(jobId);
+    if (!current) return { kind: 'not-found' };
+    if (isTerminal(current.status)) return { kind: 'finished', job: current };
+    if (current.taskArn) {
+      try {
+        await this.deps.runner.stop(current.taskArn, CANCEL_STOP_REASON);
+      } catch (error) {
+        this.deps.logger.error(
+          { err: error, jobId, taskArn: current.taskArn },
+          'jobs: StopTask failed; job not cancelled',
+        );
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return { kind: 'stop-failed', job: current, reason };
+      }
+    }
     const now = new Date().toISOString();
     const result = await this.deps.jobs.update(jobId, (j) =>
       isTerminal(j.status) ? undefined : { ...j, status: 'cancelled', finishedAt: now },
     );
     if (!result) return { kind: 'not-found' };
-    if (!result.changed) return { kind: 'finished', job: result.job };
+    if (!result.changed) {
+      // The STOPPED event of our own StopTask got there first: still a cancel.
+      return result.job.status === 'cancelled'
+        ? { kind: 'cancelled', job: result.job }
+        : { kind: 'finished', job: result.job };
+    }
     const taskArn = result.job.taskArn;
-    if (taskArn) {
-      try {
-        await this.deps.runner.stop(taskArn, 'Cancelled by the client');
-      } catch (error) {
-        // The record says cancelled, so the task's STOPPED event will change nothing; log for operators.
+    if (taskArn && taskArn !== current.taskArn) {
+      // The pacer recorded a task between our read and our write: stop that one too.
+      await this.deps.runner.stop(taskArn, CANCEL_STOP_REASON).catch((error: unknown) => {
         this.deps.logger.error({ err: error, jobId, taskArn }, 'jobs: StopTask failed for a cancelled job');
-      }
+      });
     }
     return { kind: 'cancelled', job: result.job };
   }

@@ -14,6 +14,19 @@ export interface PacerBatchDeps {
 
 /** Stop taking tokens this long before Lambda's deadline, so every answer gets out in time. */
 const DEADLINE_MARGIN_MS = 3_000;
+/** The longest a message given back waits before its next delivery. */
+const MAX_REDELIVERY_DELAY_SECONDS = 60;
+
+/**
+ * How long a message given back stays away: what the pacer asked for, but at least a delay that
+ * doubles with each delivery (1, 2, 4 … 60 s). Every delivery counts against the queue's
+ * maxReceiveCount (infra/constructs/jobs-storage.ts), so a fixed 1–5 s would dead-letter a job in
+ * well under a minute of Redis failover; doubling spreads ten deliveries over about four minutes.
+ */
+export function redeliveryDelaySeconds(requested: number, receiveCount: number): number {
+  const backoff = Math.min(MAX_REDELIVERY_DELAY_SECONDS, 2 ** Math.max(0, receiveCount - 1));
+  return Math.max(requested, backoff);
+}
 
 /**
  * One SQS batch for the pacer Lambda. Only messages whose task is recorded (or that need nothing
@@ -46,7 +59,9 @@ async function settle(deps: PacerBatchDeps, record: SQSRecord, deadline: number)
   }
   const outcome = await submitJob(deps.pacer, message, deadline);
   if (outcome.ack) return true;
-  await deps.release?.(record.receiptHandle, outcome.retryAfterSeconds).catch((error: unknown) => {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const delay = redeliveryDelaySeconds(outcome.retryAfterSeconds, receiveCount);
+  await deps.release?.(record.receiptHandle, delay).catch((error: unknown) => {
     deps.logger.warn({ err: error, messageId: record.messageId }, 'pacer: could not delay a message');
   });
   return false;

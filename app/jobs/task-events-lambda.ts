@@ -5,6 +5,7 @@ import { createRedisClient } from '../redis.js';
 import { withSecrets } from '../secrets.js';
 import { createAwsClients } from './aws-clients.js';
 import { createJobStore } from './jobs-runtime.js';
+import { S3ObjectStore } from './s3-object-store.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
 import { applyTaskStopped, type EcsTaskStateChangeDetail, taskStoppedFromEcsDetail } from './task-events.js';
 
@@ -30,6 +31,9 @@ const deps = {
   jobs: createJobStore(redis, config.redis?.keyPrefix ?? ''),
   queue: new SqsJobQueue(aws.sqs, config.jobs.queueUrl ?? ''),
   logger,
+  ...(config.jobs.bucket
+    ? { objects: new S3ObjectStore(aws.s3, config.jobs.bucket.name, config.jobs.bucket.prefix) }
+    : {}),
 };
 
 export const handler = async (

@@ -1,16 +1,20 @@
 import type { Logger } from 'pino';
+import { checkpointUriFor } from './checkpoint.js';
 import { isTerminal, type Job } from './job.js';
 import type { JobQueue } from './job-queue.js';
 import type { JobStore } from './job-store.js';
-import { parseStartedBy, type TaskStopped } from './task-runner.js';
+import type { ObjectStore } from './object-store.js';
+import { CANCEL_STOP_REASON, parseStartedBy, type TaskStopped } from './task-runner.js';
 
 export interface TaskEventsDeps {
   readonly jobs: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /** Deletes the checkpoint of a job that ended; without it checkpoints wait for the bucket's expiry. */
+  readonly objects?: Pick<ObjectStore, 'delete'>;
 }
 
-export type TaskEventResult = 'succeeded' | 'failed' | 'requeued' | 'ignored';
+export type TaskEventResult = 'succeeded' | 'failed' | 'cancelled' | 'requeued' | 'ignored';
 
 /**
  * Stops that say nothing about the job itself: Spot reclaimed the capacity (a `SpotInterruption`
@@ -65,6 +69,11 @@ export async function applyTaskStopped(deps: TaskEventsDeps, stopped: TaskStoppe
       decision.result = 'succeeded';
       return { ...base, status: 'succeeded', finishedAt: now, failureReason: null };
     }
+    if (stopped.stopCode === 'UserInitiated' && stopped.stoppedReason === CANCEL_STOP_REASON) {
+      // Our own StopTask for a cancel; the API marks the job cancelled too, whichever comes first.
+      decision.result = 'cancelled';
+      return { ...base, status: 'cancelled', finishedAt: now };
+    }
     if (stopped.stopCode !== null && RETRYABLE_STOP_CODES.has(stopped.stopCode)) {
       if (j.attempt < j.maxAttempts) {
         decision.result = 'requeued';
@@ -94,6 +103,13 @@ export async function applyTaskStopped(deps: TaskEventsDeps, stopped: TaskStoppe
   const final = decision.result;
   if (final === 'requeued') {
     await deps.queue.send({ jobId, attempt: updated.job.attempt });
+  } else if (final !== 'ignored' && deps.objects) {
+    // The job is over: its checkpoint (kept for a requeued attempt to resume from) is not needed.
+    // A result-writing run deleted it itself; a failed or cancelled one left it behind.
+    const checkpoint = checkpointUriFor(updated.job.outputUri);
+    await deps.objects.delete(checkpoint).catch((error: unknown) => {
+      deps.logger.warn({ err: error, jobId, checkpoint }, 'task stopped: could not delete the checkpoint');
+    });
   }
   deps.logger.info({ jobId, taskArn: stopped.taskArn, result: final, reason }, 'task stopped');
   return final;

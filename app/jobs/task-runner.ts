@@ -32,6 +32,9 @@ export interface TaskRunner {
   stop(taskArn: string, reason: string): Promise<void>;
 }
 
+/** StopTask's reason for a job the client cancelled; the task's STOPPED event carries it back. */
+export const CANCEL_STOP_REASON = 'Cancelled by the client';
+
 /** A task that stopped, as the task-events handler needs it, whichever runner ran it. */
 export interface TaskStopped {
   readonly taskArn: string;

@@ -190,7 +190,8 @@ export class EcsApiService extends Construct {
       ],
       propagateTags: 'SERVICE',
       enableEcsManagedTags: true,
-      dependsOn: [options.clusterReady],
+      // Tasks must not start before the app's permissions exist (the policy is its own resource).
+      dependsOn: [options.clusterReady, ...(taskRole.policy ? [taskRole.policy] : [])],
       // Autoscaling owns the task count after creation.
       lifecycle: { ignoreChanges: ['desired_count'] },
     });

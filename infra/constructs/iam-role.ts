@@ -49,6 +49,8 @@ export interface ServiceRoleOptions {
 /** A role one AWS service assumes, with one inline least-privilege policy. */
 export class ServiceRole extends Construct {
   readonly role: IamRole;
+  /** The inline policy; whatever the role runs must depend on it (IAM applies it separately). */
+  readonly policy: IamRolePolicy | undefined;
 
   constructor(scope: Construct, id: string, options: ServiceRoleOptions) {
     super(scope, id);
@@ -64,7 +66,7 @@ export class ServiceRole extends Construct {
       ]),
     });
     if (options.statements.length > 0) {
-      new IamRolePolicy(this, 'policy', {
+      this.policy = new IamRolePolicy(this, 'policy', {
         name: `${options.name}-policy`,
         role: this.role.id,
         policy: policyDocument(options.statements),
@@ -93,6 +95,33 @@ export function ecrPullStatements(image: string): PolicyStatement[] {
       Resource: [`arn:${china ? 'aws-cn' : 'aws'}:ecr:${region}:${account}:repository/${repository}`],
     },
   ];
+}
+
+/**
+ * Listing one prefix of a bucket. Besides listing, it makes S3 answer a missing key under that
+ * prefix with 404 NoSuchKey instead of 403 AccessDenied (GetObject and HeadObject API reference,
+ * "Permissions"), which code that probes for an object it may not have written yet relies on.
+ */
+export function listPrefixStatement(bucketArn: string, prefix: string): PolicyStatement {
+  return {
+    Effect: 'Allow',
+    Action: ['s3:ListBucket'],
+    Resource: [bucketArn],
+    Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+  };
+}
+
+/**
+ * StopTask on tasks of one cluster only: the resource pattern and the `ecs:cluster` condition
+ * ("Actions, resources, and condition keys for Amazon ECS", StopTask).
+ */
+export function stopTasksStatement(ecsArn: string, clusterName: string, clusterArn: string): PolicyStatement {
+  return {
+    Effect: 'Allow',
+    Action: ['ecs:StopTask'],
+    Resource: [`${ecsArn}:task/${clusterName}/*`],
+    Condition: { ArnEquals: { 'ecs:cluster': clusterArn } },
+  };
 }
 
 /** Write to one log group's streams. */

@@ -13,8 +13,13 @@ import { policyDocument } from './iam-role.js';
 /** Key prefix of simulation inputs and results; the simulation task's role reaches nothing else. */
 export const SIMULATION_OBJECT_PREFIX = 'simulations/';
 
-/** Receives before a message goes to the dead-letter queue. */
-const MAX_RECEIVE_COUNT = 5;
+/**
+ * Receives before a message goes to the dead-letter queue. The pacer gives a message back with a
+ * delay that doubles with its receive count (app/jobs/pacer-batch.ts: 1, 2, 4 … 60 s), so ten
+ * receives span about four minutes: a 10–30 s Redis failover is ridden out; a job that still
+ * fails is marked failed by the dead-letter reader, never left queued.
+ */
+export const MAX_RECEIVE_COUNT = 10;
 const DAY_SECONDS = 86_400;
 
 export interface JobsStorageOptions {
@@ -87,6 +92,9 @@ export class JobsStorage extends Construct {
       name: `${options.name}-jobs-dlq`,
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 14 * DAY_SECONDS,
+      // Its reader (a Lambda) has the consumer timeout too; a message it could not settle (Redis
+      // down) comes back after this and is tried again until retention ends.
+      visibilityTimeoutSeconds: options.consumerTimeoutSeconds * 6,
     });
     this.queue = new SqsQueue(this, 'queue', {
       name: `${options.name}-jobs`,

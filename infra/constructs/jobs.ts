@@ -12,10 +12,12 @@ import { Construct } from 'constructs';
 import { SHUTDOWN_TIMING } from './ecs-api-service.js';
 import {
   ecrPullStatements,
+  listPrefixStatement,
   logWriteStatement,
   type PolicyStatement,
   policyDocument,
   ServiceRole,
+  stopTasksStatement,
 } from './iam-role.js';
 import { type JobsStorage, SIMULATION_OBJECT_PREFIX } from './jobs-storage.js';
 import { NodeFunction } from './node-function.js';
@@ -55,6 +57,7 @@ export class Jobs extends Construct {
   readonly simulationSecurityGroup: SecurityGroup;
   readonly pacer: NodeFunction;
   readonly taskEvents: NodeFunction;
+  readonly deadLetters: NodeFunction;
   readonly taskEventsRule: CloudwatchEventRule;
   /** Where the jobs code finds its resources (names from app/jobs/jobs-config.ts). */
   readonly environment: Readonly<Record<string, string>>;
@@ -74,11 +77,17 @@ export class Jobs extends Construct {
       service: 'ecs-tasks.amazonaws.com',
       statements: [logWriteStatement(logGroup.arn), ...ecrPullStatements(options.simulationImage)],
     });
-    // The simulation reads its input and writes its result and checkpoints under its prefix: nothing else.
+    // The simulation reads its input, writes its result and checkpoints, and deletes the checkpoint
+    // once the result is written, under its prefix: nothing else. It probes for a result and a
+    // checkpoint that may not exist yet, so it may also list that prefix: S3 then answers a
+    // missing key with 404, not 403.
     const taskRole = new ServiceRole(this, 'simulation-task-role', {
       name: `${family}-task`,
       service: 'ecs-tasks.amazonaws.com',
-      statements: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects] }],
+      statements: [
+        { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], Resource: [objects] },
+        listPrefixStatement(storage.bucket.arn, SIMULATION_OBJECT_PREFIX),
+      ],
     });
     this.simulationTask = new EcsTaskDefinition(this, 'simulation-task', {
       family,
@@ -146,6 +155,8 @@ export class Jobs extends Construct {
     };
     const ecsArn = `arn:aws:ecs:${options.region}:${options.accountId}`;
     const tasksInCluster = `${ecsArn}:task/${options.clusterName}/*`;
+    /** The actions Lambda's SQS event source polls with, on the function's role ("Using Lambda with Amazon SQS", execution role permissions). */
+    const pollActions = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
     const common = {
       memoryMb: options.lambdaMemoryMb,
       logRetentionDays: options.logRetentionDays,
@@ -163,15 +174,10 @@ export class Jobs extends Construct {
       timeoutSeconds: PACER_TIMEOUT_SECONDS,
       statements: [
         ...options.lambdaStatements,
+        // Polling (the event source), and ChangeMessageVisibility to delay a message it gives back.
         {
           Effect: 'Allow',
-          Action: [
-            'sqs:ChangeMessageVisibility',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-            'sqs:ReceiveMessage',
-            'sqs:SendMessage',
-          ],
+          Action: ['sqs:ChangeMessageVisibility', ...pollActions],
           Resource: [storage.queue.arn],
         },
         {
@@ -181,7 +187,8 @@ export class Jobs extends Construct {
           Resource: [`${ecsArn}:task-definition/${family}:*`],
           Condition: { ArnEquals: { 'ecs:cluster': options.clusterArn } },
         },
-        { Effect: 'Allow', Action: ['ecs:StopTask'], Resource: [tasksInCluster] },
+        // Stops a task it launched for a job that was cancelled meanwhile.
+        stopTasksStatement(ecsArn, options.clusterName, options.clusterArn),
         {
           Sid: 'TagTasksAtLaunch',
           Effect: 'Allow',
@@ -225,10 +232,32 @@ export class Jobs extends Construct {
       deadLetterQueueArn: eventsDlq.arn,
       statements: [
         ...options.lambdaStatements,
-        // Requeues a job whose task was interrupted (Spot) and reads what the task left behind.
+        // Requeues a job whose task was interrupted (Spot), and deletes the checkpoint of a job
+        // that ended without a result (failed or cancelled).
         { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [storage.queue.arn] },
-        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects] },
+        { Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [objects] },
       ],
+    });
+
+    // A job message that the queue dead-lettered (every delivery failed, e.g. through a long Redis
+    // failover) would leave its job queued forever: this function marks it failed with the reason.
+    this.deadLetters = new NodeFunction(this, 'dead-letters', {
+      ...common,
+      name: `${name}-job-dead-letters`,
+      handler: 'dead-letters.handler',
+      artifact: 'dead-letters',
+      timeoutSeconds: 30,
+      statements: [
+        ...options.lambdaStatements,
+        { Effect: 'Allow', Action: pollActions, Resource: [storage.deadLetterQueue.arn] },
+      ],
+    });
+    new LambdaEventSourceMapping(this, 'dead-letters-source', {
+      functionName: this.deadLetters.function.arn,
+      eventSourceArn: storage.deadLetterQueue.arn,
+      batchSize: 10,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: 2 },
     });
     this.taskEventsRule = new CloudwatchEventRule(this, 'task-events-rule', {
       name: `${name}-simulation-task-events`,

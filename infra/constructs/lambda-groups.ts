@@ -22,7 +22,8 @@ export interface LambdaGroupsOptions {
   /** Concurrency a group without a reservation is expected to reach; splits rate limits if Redis fails. */
   readonly expectedConcurrency: number;
   readonly environment: Readonly<Record<string, string>>;
-  readonly statements: readonly PolicyStatement[];
+  /** A group's permissions, from the routes it serves. */
+  readonly statementsFor: (routes: readonly RouteDefinition[]) => readonly PolicyStatement[];
   readonly logRetentionDays: number;
   readonly region: string;
   readonly accountId: string;
@@ -76,7 +77,7 @@ export class LambdaGroups extends Construct {
             options.reservedConcurrency[group] ?? options.expectedConcurrency,
           ),
         },
-        statements: options.statements,
+        statements: options.statementsFor(routes),
         logRetentionDays: options.logRetentionDays,
         region: options.region,
         accountId: options.accountId,

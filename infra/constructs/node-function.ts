@@ -107,7 +107,9 @@ export class NodeFunction extends Construct {
         ? { reservedConcurrentExecutions: options.reservedConcurrency }
         : {}),
       ...(options.deadLetterQueueArn ? { deadLetterConfig: { targetArn: options.deadLetterQueueArn } } : {}),
-      dependsOn: [logGroup],
+      // The role's inline policy is a resource of its own: without this, Terraform may create the
+      // function (and an event source mapping may invoke it) before its permissions exist.
+      dependsOn: [logGroup, ...(this.role.policy ? [this.role.policy] : [])],
     });
   }
 }

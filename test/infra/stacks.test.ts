@@ -243,7 +243,7 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
     expect(JSON.parse(queue.redrive_policy as string)).toMatchObject({
       deadLetterTargetArn: expect.stringMatching(/^\$\{aws_sqs_queue\.jobs-storage_dlq_/),
     });
-    const mapping = one(stack(), 'aws_lambda_event_source_mapping');
+    const mapping = one(stack(), 'aws_lambda_event_source_mapping', 'pacer-source');
     expect(mapping).toMatchObject({
       function_response_types: ['ReportBatchItemFailures'],
       scaling_config: { maximum_concurrency: Math.max(2, config.jobs.pacerMaxConcurrency) },

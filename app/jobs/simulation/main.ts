@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { S3Client } from '@aws-sdk/client-s3';
+import { createAwsClients } from '../aws-clients.js';
+import { checkpointUriFor } from '../checkpoint.js';
 import { LocalDirectoryObjectStore, SchemeObjectStore } from '../object-store.js';
 import { S3ObjectStore } from '../s3-object-store.js';
 import { simulationInputSchema } from './input.js';
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   const jobId = requiredEnv('JOB_ID');
   const inputUri = requiredEnv('INPUT_URI');
   const outputUri = requiredEnv('OUTPUT_URI');
-  const checkpointUri = process.env.CHECKPOINT_URI || `${outputUri}.checkpoint.json`;
+  const checkpointUri = process.env.CHECKPOINT_URI || checkpointUriFor(outputUri);
   const checkpointEveryMs = Number(process.env.SIM_CHECKPOINT_INTERVAL_MS || 1_000);
 
   let terminating = false;
@@ -59,7 +60,8 @@ async function main(): Promise<number> {
   const store = new SchemeObjectStore({
     file: new LocalDirectoryObjectStore('.'),
     s3: () => {
-      s3 ??= new S3ObjectStore(new S3Client({}), 'unused');
+      // Path-style when pointed at a local endpoint, as every other S3 client of the project.
+      s3 ??= new S3ObjectStore(createAwsClients().s3, 'unused');
       return s3;
     },
   });
@@ -120,7 +122,14 @@ async function main(): Promise<number> {
     }
   }
   await store.put(outputUri, JSON.stringify({ jobId, result: resultOf(state) }));
-  await store.delete(checkpointUri).catch(() => {});
+  // The result is what counts; a checkpoint left behind is deleted by the task-events handler.
+  await store.delete(checkpointUri).catch((error: unknown) => {
+    log({
+      level: 'warn',
+      msg: `checkpoint not deleted: ${error instanceof Error ? error.message : String(error)}`,
+      jobId,
+    });
+  });
   log({ level: 'info', msg: 'done', jobId, steps: state.step });
   return 0;
 }
