@@ -46,10 +46,13 @@ export async function applyTaskStopped(deps: TaskEventsDeps, stopped: TaskStoppe
   const now = new Date().toISOString();
   const reason = describeStop(stopped);
   // Set inside the change function, which the store may run more than once.
-  const decision: { result: TaskEventResult } = { result: 'ignored' };
+  const decision: { result: TaskEventResult; ended: boolean } = { result: 'ignored', ended: false };
 
   const updated = await deps.jobs.update(jobId, (j): Job | undefined => {
     decision.result = 'ignored';
+    // The job's own task stopped after the job ended (a cancel marks the job first): nothing to
+    // record, but the checkpoint it wrote on SIGTERM is left to clean up.
+    decision.ended = isTerminal(j.status) && j.taskArn === stopped.taskArn;
     const alreadyRequeued =
       j.status === 'queued' &&
       j.history.at(-1)?.taskArn === stopped.taskArn &&
@@ -103,7 +106,7 @@ export async function applyTaskStopped(deps: TaskEventsDeps, stopped: TaskStoppe
   const final = decision.result;
   if (final === 'requeued') {
     await deps.queue.send({ jobId, attempt: updated.job.attempt });
-  } else if (final !== 'ignored' && deps.objects) {
+  } else if ((final !== 'ignored' || decision.ended) && deps.objects) {
     // The job is over: its checkpoint (kept for a requeued attempt to resume from) is not needed.
     // A result-writing run deleted it itself; a failed or cancelled one left it behind.
     const checkpoint = checkpointUriFor(updated.job.outputUri);

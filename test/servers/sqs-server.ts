@@ -49,6 +49,12 @@ export interface LocalSqsOptions {
   readonly access: AccessCheck;
   /** Region in queue ARNs (default us-east-1); a stack's own region when its roles are checked. */
   readonly region?: string;
+  /**
+   * Queue time runs this many times faster (default 1): visibility timeouts and delays are
+   * multiplied by it. Lets a test walk a message through its whole redrive policy (minutes of
+   * doubling delays) in seconds, with the same counts and order.
+   */
+  readonly timeScale?: number;
 }
 
 export class LocalSqsServer {
@@ -132,6 +138,11 @@ export class LocalSqsServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Queue seconds → real milliseconds. */
+  private ms(seconds: number): number {
+    return seconds * 1000 * (this.options.timeScale ?? 1);
+  }
+
   private queueOf(body: Json): Queue | undefined {
     const url = String(body.QueueUrl ?? '');
     return this.queues.get(url.slice(url.lastIndexOf('/') + 1));
@@ -202,7 +213,7 @@ export class LocalSqsServer {
       }
       case 'ChangeMessageVisibility': {
         const message = this.byReceipt(queue, String(body.ReceiptHandle));
-        if (message) message.visibleAt = Date.now() + Number(body.VisibilityTimeout ?? 0) * 1000;
+        if (message) message.visibleAt = Date.now() + this.ms(Number(body.VisibilityTimeout ?? 0));
         this.wakePollers();
         return send(res, 200, {});
       }
@@ -230,7 +241,7 @@ export class LocalSqsServer {
       body,
       md5: createHash('md5').update(body, 'utf8').digest('hex'),
       sentAt: Date.now(),
-      visibleAt: Date.now() + delaySeconds * 1000,
+      visibleAt: Date.now() + this.ms(delaySeconds),
       receiveCount: 0,
       receipt: undefined,
     };
@@ -242,7 +253,7 @@ export class LocalSqsServer {
   private async receive(queue: Queue, body: Json): Promise<Json> {
     const max = Math.min(10, Number(body.MaxNumberOfMessages ?? 1));
     const waitMs = Number(body.WaitTimeSeconds ?? 0) * 1000;
-    const visibility = Number(body.VisibilityTimeout ?? queue.visibilityTimeoutSeconds) * 1000;
+    const visibility = this.ms(Number(body.VisibilityTimeout ?? queue.visibilityTimeoutSeconds));
     const deadline = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();

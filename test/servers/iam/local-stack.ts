@@ -64,6 +64,12 @@ export interface LocalStack {
     readonly queueName: string;
     readonly batchSize: number;
   }[];
+  /** EventBridge rules with the functions they invoke. */
+  readonly eventRules: readonly {
+    readonly name: string;
+    readonly pattern: unknown;
+    readonly functionNames: readonly string[];
+  }[];
 }
 
 type Resource = Record<string, unknown>;
@@ -272,7 +278,22 @@ export function localStackFrom(stack: StackJson, options: { sqsEndpoint?: string
     };
   });
 
+  const eventRules = of('aws_cloudwatch_event_rule').map(([id, r]) => {
+    const ruleName = attributeOf('aws_cloudwatch_event_rule', id, r, 'name');
+    const functionNames = of('aws_cloudwatch_event_target')
+      .filter(([, t]) => resolve(String(t.rule)) === ruleName)
+      .map(([, t]) => resolve(String(t.arn)))
+      .filter((arn) => arn.includes(':function:'))
+      .map((arn) => arn.slice(arn.lastIndexOf(':') + 1));
+    return {
+      name: ruleName,
+      pattern: JSON.parse(resolve(String(r.event_pattern))) as unknown,
+      functionNames,
+    };
+  });
+
   return {
+    eventRules,
     accountId: account,
     region,
     roles,
