@@ -182,6 +182,13 @@ export class LocalAws {
     }
   }
 
+  /** Disables the event source mappings of the functions `filter` picks (a mapping disabled in the console). */
+  async stopEventSources(filter: (functionName: string) => boolean): Promise<void> {
+    const stopping = this.eventSources.filter((source) => filter(source.functionName));
+    for (const source of stopping) this.eventSources.splice(this.eventSources.indexOf(source), 1);
+    await Promise.all(stopping.map((source) => source.stop()));
+  }
+
   functionNamed(suffix: string): string {
     const name = [...this.stack.functions.keys()].find((n) => n.endsWith(suffix));
     if (!name) throw new Error(`no function ending in ${suffix}`);

@@ -32,6 +32,10 @@ export class SqsEventSource {
   private readonly loop: Promise<void>;
   readonly errors: string[] = [];
 
+  get functionName(): string {
+    return this.options.lambda.name;
+  }
+
   constructor(private readonly options: SqsEventSourceOptions) {
     this.client = new SQSClient({
       region: options.region,
