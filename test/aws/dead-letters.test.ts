@@ -30,7 +30,7 @@ beforeAll(async () => {
   await Promise.all([aws.startApi(), aws.startFunctions()]);
   // The dead-letter reader polls from the start; the pacer only when a test lets it.
   aws.startEventSources((name) => name.endsWith('-job-dead-letters'));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await redis?.start();

@@ -31,16 +31,16 @@ beforeAll(async () => {
   aws = await LocalAws.start({ redisUrl: sharedRedisUrl() });
   await Promise.all([aws.startApi(), aws.startFunctions()]);
   aws.startEventSources();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await aws?.stop();
 });
 
-async function post(body: unknown): Promise<JobView> {
+async function post(body: unknown, headers: Record<string, string> = {}): Promise<JobView> {
   const response = await fetch(`${aws.apiUrl}/simulations`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   expect(response.status, await response.clone().text()).toBe(202);
@@ -118,6 +118,23 @@ describe('a simulation job on the AWS parts, every call under its caller’s rol
         expect.stringMatching(/-task-events$/),
       ]),
     );
+  });
+
+  it('answers a repeated Idempotency-Key with the first job and removes the input it stored again', async () => {
+    // Prepare
+    const inputs = () => [...aws.s3.objects.keys()].filter((k) => k.endsWith('/input.json')).length;
+    const key = { 'idempotency-key': `e2e-${Date.now()}` };
+    const first = await post(sampleInput, key);
+    const before = inputs();
+
+    // Act
+    const again = await post(sampleInput, key);
+
+    // Assess
+    expect(again.id).toBe(first.id);
+    expect(inputs()).toBe(before);
+    expect(aws.iam.denied()).toEqual([]);
+    await untilStatus(first.id, ['succeeded', 'failed']);
   });
 
   it('stops the running task of a cancelled job, and leaves no checkpoint behind', async () => {

@@ -18,6 +18,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   env: Record<string, string>,
   command: readonly string[] = ['node', '--import', 'tsx', join(root, 'app', 'server.ts')],
+  startTimeoutMs = 20_000,
 ): Promise<ServerProcess> {
   const [program, ...args] = command;
   const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
@@ -28,7 +29,10 @@ export async function startServerProcess(
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${logs.join('')}`)),
+      startTimeoutMs,
+    );
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();

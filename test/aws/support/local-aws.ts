@@ -15,6 +15,8 @@ import { matchesPattern } from './event-pattern.js';
 import { LocalLambda } from './local-lambda.js';
 import { SqsEventSource } from './sqs-event-source.js';
 
+/** Several processes compile TypeScript at once on a shared 2-core machine: starts can be slow. */
+const START_TIMEOUT_MS = 90_000;
 const SIMULATION = fileURLToPath(new URL('../../../app/jobs/simulation/main.ts', import.meta.url));
 
 /** The module each deployed handler comes from (the same entries scripts/build.ts bundles). */
@@ -121,20 +123,24 @@ export class LocalAws {
     const family = [...this.stack.taskDefinitions.values()].find((t) => t.containers[0]?.name === 'api');
     if (!family?.taskRoleName) throw new Error('no API task definition');
     const environment = { ...(family.containers[0]?.environment ?? {}) };
-    this.api = await startServerProcess({
-      ...environment,
-      ...this.processEnvironment(family.taskRoleName),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      // The listening line is what startServerProcess waits for.
-      LOG_LEVEL: 'info',
-      // The tests poll job status; the limits are test/rate-limit's subject.
-      RATE_LIMIT_STANDARD_ANONYMOUS: '100000',
-      RATE_LIMIT_JOBS_ANONYMOUS: '100000',
-      // Nothing to drain in a test: stop at once.
-      SHUTDOWN_DRAIN_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    });
+    this.api = await startServerProcess(
+      {
+        ...environment,
+        ...this.processEnvironment(family.taskRoleName),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        // The listening line is what startServerProcess waits for.
+        LOG_LEVEL: 'info',
+        // The tests poll job status; the limits are test/rate-limit's subject.
+        RATE_LIMIT_STANDARD_ANONYMOUS: '100000',
+        RATE_LIMIT_JOBS_ANONYMOUS: '100000',
+        // Nothing to drain in a test: stop at once.
+        SHUTDOWN_DRAIN_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '2000',
+      },
+      undefined,
+      START_TIMEOUT_MS,
+    );
     return this.api;
   }
 
@@ -153,6 +159,7 @@ export class LocalAws {
           name: fn.name,
           entry: ENTRIES[fn.handler] as string,
           timeoutSeconds: fn.timeoutSeconds,
+          startTimeoutMs: START_TIMEOUT_MS,
           environment: { ...environment, ...this.processEnvironment(fn.roleName) },
         });
         this.lambdas.set(fn.name, lambda);

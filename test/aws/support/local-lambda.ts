@@ -37,6 +37,7 @@ export class LocalLambda {
     entry: string;
     timeoutSeconds: number;
     environment: Record<string, string>;
+    startTimeoutMs?: number;
   }): Promise<LocalLambda> {
     const child = spawn(process.execPath, ['--import', 'tsx', HOST], {
       env: {
@@ -54,7 +55,7 @@ export class LocalLambda {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${options.name} did not start:\n${lambda.logs.join('')}`)),
-        20_000,
+        options.startTimeoutMs ?? 20_000,
       );
       child.on('message', (message: { ready?: boolean }) => {
         if (!message.ready) return;

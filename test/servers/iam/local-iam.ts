@@ -71,9 +71,16 @@ export class LocalIam implements AccessCheck {
   private readonly keys = new Map<string, LocalRole>();
   private readonly logFile: string | undefined;
 
-  constructor(readonly stack: LocalStack) {
+  /**
+   * `record: false` for tests that probe the rules themselves (their deliberate refusals and
+   * probes say nothing about what the code needs, so the report leaves them out).
+   */
+  constructor(
+    readonly stack: LocalStack,
+    options: { readonly record?: boolean } = {},
+  ) {
     const dir = process.env.IAM_CALL_LOG;
-    if (dir) {
+    if (dir && options.record !== false) {
       mkdirSync(dir, { recursive: true });
       this.logFile = join(dir, `calls-${process.pid}.jsonl`);
     }
