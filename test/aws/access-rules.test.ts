@@ -174,6 +174,31 @@ describe('S3 (local server, stack roles)', () => {
   });
 });
 
+describe('S3 with SSE-KMS (a bucket that encrypts with a key)', () => {
+  it('needs kms:GenerateDataKey to write and kms:Decrypt to read, on top of the S3 actions', async () => {
+    // Prepare: the same bucket served as if its default encryption named a KMS key; the stack's
+    // roles have no KMS grant (the stacks use SSE-S3), so S3 access alone is not enough.
+    const keyArn = `arn:aws:kms:${stack.region}:${stack.accountId}:key/1234abcd`;
+    const encrypted = await LocalS3Server.start({ access: iam, kmsKeyOf: () => keyArn });
+    const client = new S3Client({
+      region: stack.region,
+      endpoint: encrypted.url,
+      forcePathStyle: true,
+      credentials: iam.credentialsFor(role('-simulation-task')),
+    });
+    clients.push(client);
+    const store = new S3ObjectStore(client, bucket());
+
+    // Act
+    const error = await failure(store.put(`s3://${bucket()}/simulations/jobs/k/result.json`, '{}'));
+    await encrypted.close();
+
+    // Assess
+    expect(error.name).toBe('AccessDenied');
+    expect(error.message).toMatch(/kms:GenerateDataKey on resource: arn:aws:kms:.*:key\/1234abcd/);
+  });
+});
+
 describe('SQS (local server, stack roles)', () => {
   it('refuses SendMessage to a role without it, as AccessDenied 403', async () => {
     const client = new SQSClient({
