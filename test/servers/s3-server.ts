@@ -13,8 +13,8 @@ import { type AccessCheck, type AwsCall, accessKeyOf } from './iam/local-iam.js'
  * checks by itself:
  * - a missing key answers 404 NoSuchKey only to a caller allowed `s3:ListBucket` on the bucket,
  *   and 403 AccessDenied to anyone else (GetObject and HeadObject API reference, "Permissions").
- *   The check uses the key as `s3:prefix`, so a listing grant narrowed by prefix counts for keys
- *   under that prefix;
+ *   AWS does not document which `s3:prefix` that check sees; here it is the key itself (what a
+ *   listing of exactly that object would ask), so a grant narrowed to a prefix covers its keys;
  * - on a bucket whose default encryption is SSE-KMS with a key, an upload needs
  *   `kms:GenerateDataKey` and a download `kms:Decrypt` on that key (S3 User Guide, "Using
  *   server-side encryption with AWS KMS keys (SSE-KMS)", permissions).
@@ -86,12 +86,11 @@ export class LocalS3Server {
     };
     if (!(await check({ action, resource: objectArn }))) return;
     const kmsKey = this.options.kmsKeyOf?.(bucket);
-    if (kmsKey && action !== 's3:DeleteObject') {
-      const kmsAction = action === 's3:PutObject' ? 'kms:GenerateDataKey' : 'kms:Decrypt';
-      if (!(await check({ action: kmsAction, resource: kmsKey, implicit: true }))) return;
-    }
+    const kms = (kmsAction: string) =>
+      kmsKey ? check({ action: kmsAction, resource: kmsKey, implicit: true }) : Promise.resolve(true);
     switch (req.method) {
       case 'PUT': {
+        if (!(await kms('kms:GenerateDataKey'))) return;
         if (String(req.headers['content-encoding'] ?? '').includes('aws-chunked'))
           body = decodeAwsChunked(body);
         this.objects.set(id, { body, contentType: req.headers['content-type'] });
@@ -111,6 +110,7 @@ export class LocalS3Server {
           if (!(await check(listing))) return;
           return sendError(res, 404, 'NoSuchKey', 'The specified key does not exist.', headOnly);
         }
+        if (!(await kms('kms:Decrypt'))) return;
         res.writeHead(200, {
           'content-type': object.contentType ?? 'application/octet-stream',
           'content-length': object.body.length,
