@@ -62,8 +62,10 @@ async function untilStatus(id: string, status: JobStatus, timeoutMs: number): Pr
       return false;
     },
     timeoutMs,
-    `job ${id} to be ${status} (last: ${JSON.stringify(last)})`,
-  );
+    `job ${id} to be ${status}`,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; last: ${JSON.stringify(last)}`);
+  });
   return last as JobView;
 }
 
