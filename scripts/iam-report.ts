@@ -38,7 +38,7 @@ const calls: CallRecord[] = readdirSync(dir)
   );
 rmSync(dir, { recursive: true, force: true });
 
-const stackJson = synthStacks().dev;
+const stackJson = synthStacks({ env: { STACK_ENV: 'dev' } }).dev;
 if (!stackJson) throw new Error('no dev stack');
 const stack = localStackFrom(stackJson);
 

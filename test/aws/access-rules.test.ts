@@ -104,7 +104,7 @@ function withoutAction(action: string, roleName: string): LocalIam {
 }
 
 beforeAll(async () => {
-  const stackJson = synthStacks().dev;
+  const stackJson = synthStacks({ env: { STACK_ENV: 'dev' } }).dev;
   if (!stackJson) throw new Error('no dev stack');
   let current: LocalIam | undefined;
   // Servers ask whichever IAM the test put in `current` (the stack's, or one with a grant removed).

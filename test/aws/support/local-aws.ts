@@ -63,7 +63,7 @@ export class LocalAws {
   ) {}
 
   static async start(options: LocalAwsOptions): Promise<LocalAws> {
-    const stackJson = synthStacks().dev;
+    const stackJson = synthStacks({ env: { STACK_ENV: 'dev' } }).dev;
     if (!stackJson) throw new Error('no dev stack');
     const region = (stackJson.provider?.aws as { region: string }[] | undefined)?.[0]?.region ?? 'us-east-1';
     // The SQS server's URL is part of the queue URLs the stack resolves to; IAM needs the stack.
