@@ -25,3 +25,24 @@ export function createRedisClient(connection: RedisConnection, overrides: RedisO
   client.connect().catch(() => {});
   return client;
 }
+
+/**
+ * Closes a client within `budgetMs`: QUIT lets Redis answer what was sent, but a frozen Redis
+ * never answers it, so past half the budget the socket is dropped (`disconnect()`) and
+ * anything still pending fails. Never throws; resolves once the client is closed.
+ */
+export async function closeRedisClient(client: Redis, budgetMs: number): Promise<void> {
+  if (client.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  const quitWithin = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, budgetMs / 2));
+    client.quit().then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
+  await quitWithin;
+  clearTimeout(timer);
+  // quit() may have ended it meanwhile (TypeScript narrowed `status` before the await).
+  if ((client.status as string) !== 'end') client.disconnect(false);
+}

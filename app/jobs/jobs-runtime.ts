@@ -9,7 +9,10 @@ import { JobsService } from './jobs-service.js';
 import { LocalTaskRunner } from './local-task-runner.js';
 import { LocalDirectoryObjectStore, type ObjectStore } from './object-store.js';
 import { type PacerLoop, startPacerLoop } from './pacer-loop.js';
+import { DurableJobQueue, type DurablePacer, startDurablePacer } from './durable-queue.js';
+import { reconcileJobs } from './reconcile.js';
 import { RedisJobStore } from './redis-job-store.js';
+import { RunnerLease } from './runner-lease.js';
 import { RedisTokenBucket } from './redis-token-bucket.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
@@ -24,8 +27,13 @@ export interface JobsRuntime {
   readonly objects: ObjectStore;
   readonly runner: TaskRunner;
   readonly bucket: TokenBucket;
-  /** Stops the embedded pacer and its simulations (nothing to stop on AWS). */
-  close(): Promise<void>;
+  /** Draining started: the embedded pacer launches nothing more (nothing to do on AWS). */
+  stopLaunching(): void;
+  /**
+   * Stops the embedded pacer and its simulations, and waits (up to `budgetMs`) until their stops
+   * are recorded, so it must run before the Redis clients close (nothing to stop on AWS).
+   */
+  close(budgetMs?: number): Promise<void>;
 }
 
 export interface JobsRuntimeDeps {
@@ -34,6 +42,11 @@ export interface JobsRuntimeDeps {
   readonly logger: Logger;
   /** Required when `config.mode` is `aws`. */
   readonly aws?: AwsClients;
+  /**
+   * Embedded mode with Redis: a connection for the durable queue's worker (blocking reads, so
+   * `maxRetriesPerRequest: null`). With it, queued jobs survive a restart (durable-queue.ts).
+   */
+  readonly workerRedis?: Redis;
 }
 
 /** The Redis key of the global RunTask bucket; every pacer sharing it shares the limit. */
@@ -75,8 +88,17 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
       objects: new S3ObjectStore(deps.aws.s3, config.bucket.name, config.bucket.prefix),
       runner: new EcsTaskRunner(deps.aws.ecs, { ...config.ecs, tags: [] }),
     };
-    return { service: serviceFor(parts), store, ...parts, bucket, close: async () => {} };
+    return {
+      service: serviceFor(parts),
+      store,
+      ...parts,
+      bucket,
+      stopLaunching: () => {},
+      close: async () => {},
+    };
   }
+
+  if (deps.redis && deps.workerRedis) return createDurableEmbedded(config, deps, { store, bucket, logger, serviceFor });
 
   const queue = new InProcessQueue();
   const runner = new LocalTaskRunner({
@@ -85,21 +107,116 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
   });
   const parts = { queue, objects: new LocalDirectoryObjectStore(config.dataDir), runner };
+  const launching = new AbortController();
   const loop: PacerLoop = startPacerLoop({
     consumer: queue,
-    pacer: { jobs: store, runner, bucket, logger },
+    pacer: { jobs: store, runner, bucket, logger, signal: launching.signal },
     logger,
     concurrency: config.pacerConcurrency,
   });
+  const stopLaunching = () => {
+    launching.abort();
+    runner.stopLaunching();
+  };
   return {
     service: serviceFor(parts),
     store,
     ...parts,
     bucket,
-    async close() {
+    stopLaunching,
+    async close(budgetMs = 10_000) {
+      stopLaunching();
+      // Memory records and an in-process queue end with the process: jobs are lost by design here.
       queue.close();
-      await loop.stop();
-      await runner.close();
+      await withinBudget(loop.stop(), budgetMs / 2);
+      await runner.close(budgetMs / 2);
     },
   };
+}
+
+interface EmbeddedParts {
+  readonly store: JobStore;
+  readonly bucket: TokenBucket;
+  readonly logger: Logger;
+  readonly serviceFor: (parts: Pick<JobsRuntime, 'queue' | 'objects' | 'runner'>) => JobsService;
+}
+
+/**
+ * Embedded with Redis: records in Redis, a BullMQ queue, a lease naming this process's runner,
+ * and reconciliation of what dead processes left (reconcile.ts), at start and once per lease.
+ */
+function createDurableEmbedded(config: JobsConfig, deps: JobsRuntimeDeps, parts: EmbeddedParts): JobsRuntime {
+  const { store, bucket, logger } = parts;
+  const redis = deps.redis as Redis;
+  const queue = new DurableJobQueue(redis, deps.keyPrefix);
+  const runner = new LocalTaskRunner({
+    logger,
+    maxRunning: config.localMaxRunning,
+    onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
+  });
+  const objects = new LocalDirectoryObjectStore(config.dataDir);
+  const lease = new RunnerLease(redis, deps.keyPrefix, runner.instanceId, config.runnerLeaseMs);
+  const reconcile = () =>
+    reconcileJobs({ redis, keyPrefix: deps.keyPrefix, jobs: store, queue, logger }).catch((error: unknown) => {
+      logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
+    });
+  let pacer: DurablePacer | undefined;
+  let reconciler: NodeJS.Timeout | undefined;
+  let stopped = false;
+  // The lease comes first: no task of ours may exist without it.
+  const started = lease.start().then(
+    () => {
+      if (stopped) return;
+      pacer = startDurablePacer({
+        redis: deps.workerRedis as Redis,
+        keyPrefix: deps.keyPrefix,
+        pacer: { jobs: store, runner, bucket, logger },
+        logger,
+        concurrency: config.pacerConcurrency,
+        lockMs: config.runnerLeaseMs,
+      });
+      void reconcile();
+      reconciler = setInterval(reconcile, config.runnerLeaseMs);
+      reconciler.unref();
+    },
+    (error: unknown) => logger.error({ err: error }, 'jobs: could not take the runner lease; no job runs here'),
+  );
+  const stopLaunching = () => {
+    stopped = true;
+    clearInterval(reconciler);
+    pacer?.stopLaunching();
+    runner.stopLaunching();
+  };
+  return {
+    service: parts.serviceFor({ queue, objects, runner }),
+    store,
+    queue,
+    objects,
+    runner,
+    bucket,
+    stopLaunching,
+    async close(budgetMs = 10_000) {
+      const endAt = Date.now() + budgetMs;
+      stopLaunching();
+      await withinBudget(started, budgetMs / 4);
+      // Simulations first: each stop is recorded (and requeued) through Redis before it closes.
+      await runner.close(Math.max(0, (endAt - Date.now()) * 0.6));
+      await withinBudget(
+        Promise.all([pacer?.close(), queue.close()]).then(() => lease.release()),
+        Math.max(0, endAt - Date.now()),
+      );
+    },
+  };
+}
+
+/** Waits for `work` at most `budgetMs`; what is still running then is left behind. */
+async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, budgetMs));
+    }),
+  ]);
+  clearTimeout(timer);
 }

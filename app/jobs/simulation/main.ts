@@ -15,7 +15,8 @@ import { advance, initialState, resultOf, type SimulationState } from './model.j
  * - exit code 0 only when the result is written; anything else is a failure with its reason;
  * - progress is checkpointed (`OUTPUT_URI` + `.checkpoint.json`) and a rerun resumes from it,
  *   so a task requeued after a Spot interruption does not start over;
- * - SIGTERM (ECS stop, Spot's two-minute notice) writes a checkpoint and exits 143 promptly.
+ * - SIGTERM (ECS stop, Spot's two-minute notice) writes a checkpoint and exits 143 promptly
+ *   (run locally, so does its server dying: see EXIT_WHEN_STDIN_CLOSES below).
  *
  * The computation is a projectile with quadratic drag integrated with RK4: small, real and
  * deterministic, so a resumed run writes exactly the result an uninterrupted one would.
@@ -54,6 +55,18 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => {
     terminating = true;
   });
+  // Run locally, the program must not outlive the server that started it (app/jobs/
+  // local-task-runner.ts): its stdin is a pipe from that server, which closes when the server dies
+  // however it dies. The program then stops as on SIGTERM, leaving a checkpoint to resume from.
+  if (process.env.EXIT_WHEN_STDIN_CLOSES === '1') {
+    const parentGone = () => {
+      terminating = true;
+    };
+    process.stdin.once('end', parentGone);
+    process.stdin.once('close', parentGone);
+    process.stdin.once('error', parentGone);
+    process.stdin.resume();
+  }
 
   let s3: S3ObjectStore | undefined;
   const store = new SchemeObjectStore({
