@@ -8,8 +8,8 @@ import { expressRequestToProxyEvent } from './express-request-to-event.js';
 import { createHandlerContext } from './handler-context.js';
 import { GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
-import { bodyDeadline, readBodyBy } from './read-body.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
+import { bodyDeadline, readBodyBy } from './read-body.js';
 
 /**
  * A step that runs before the handler (rate limiting, authentication). It throws an HttpError to

@@ -48,7 +48,9 @@ export async function drainAndClose(
   logger: Logger,
 ): Promise<{ clean: boolean }> {
   const { onDrainStart, closeClients, connections } =
-    typeof steps === 'function' ? { closeClients: steps, onDrainStart: undefined, connections: undefined } : steps;
+    typeof steps === 'function'
+      ? { closeClients: steps, onDrainStart: undefined, connections: undefined }
+      : steps;
   const startedAt = Date.now();
   const reserveMs = closeReserveMs(options.timeoutMs);
   readiness.startDraining(startedAt);

@@ -1,4 +1,4 @@
-import { DelayedError, type Job as BullJob, Queue, Worker } from 'bullmq';
+import { type Job as BullJob, DelayedError, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type JobMessage, parseJobMessage } from './job.js';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AwsClients } from './aws-clients.js';
+import { DurableJobQueue, type DurablePacer, startDurablePacer } from './durable-queue.js';
 import { EcsTaskRunner } from './ecs-task-runner.js';
 import { InProcessQueue, type JobQueue } from './job-queue.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
@@ -9,11 +10,10 @@ import { JobsService } from './jobs-service.js';
 import { LocalTaskRunner } from './local-task-runner.js';
 import { LocalDirectoryObjectStore, type ObjectStore } from './object-store.js';
 import { type PacerLoop, startPacerLoop } from './pacer-loop.js';
-import { DurableJobQueue, type DurablePacer, startDurablePacer } from './durable-queue.js';
 import { reconcileJobs } from './reconcile.js';
 import { RedisJobStore } from './redis-job-store.js';
-import { RunnerLease } from './runner-lease.js';
 import { RedisTokenBucket } from './redis-token-bucket.js';
+import { RunnerLease } from './runner-lease.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
 import { applyTaskStopped } from './task-events.js';
@@ -98,7 +98,8 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     };
   }
 
-  if (deps.redis && deps.workerRedis) return createDurableEmbedded(config, deps, { store, bucket, logger, serviceFor });
+  if (deps.redis && deps.workerRedis)
+    return createDurableEmbedded(config, deps, { store, bucket, logger, serviceFor });
 
   const queue = new InProcessQueue();
   const runner = new LocalTaskRunner({
@@ -157,9 +158,11 @@ function createDurableEmbedded(config: JobsConfig, deps: JobsRuntimeDeps, parts:
   const objects = new LocalDirectoryObjectStore(config.dataDir);
   const lease = new RunnerLease(redis, deps.keyPrefix, runner.instanceId, config.runnerLeaseMs);
   const reconcile = () =>
-    reconcileJobs({ redis, keyPrefix: deps.keyPrefix, jobs: store, queue, logger }).catch((error: unknown) => {
-      logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
-    });
+    reconcileJobs({ redis, keyPrefix: deps.keyPrefix, jobs: store, queue, logger }).catch(
+      (error: unknown) => {
+        logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
+      },
+    );
   let pacer: DurablePacer | undefined;
   let reconciler: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -179,7 +182,8 @@ function createDurableEmbedded(config: JobsConfig, deps: JobsRuntimeDeps, parts:
       reconciler = setInterval(reconcile, config.runnerLeaseMs);
       reconciler.unref();
     },
-    (error: unknown) => logger.error({ err: error }, 'jobs: could not take the runner lease; no job runs here'),
+    (error: unknown) =>
+      logger.error({ err: error }, 'jobs: could not take the runner lease; no job runs here'),
   );
   const stopLaunching = () => {
     stopped = true;

@@ -69,7 +69,8 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
       if (outcome === 'failed') report.failed += 1;
     }
   } while (cursor !== '0');
-  if (report.requeued + report.failed > 0) deps.logger.info(report, 'jobs: reconciled jobs left by a dead process');
+  if (report.requeued + report.failed > 0)
+    deps.logger.info(report, 'jobs: reconciled jobs left by a dead process');
   return report;
 }
 
@@ -80,18 +81,36 @@ async function takeOver(deps: ReconcileDeps, stranded: Job): Promise<'requeued' 
   const updated = await deps.jobs.update(stranded.id, (j): Job | undefined => {
     decision.outcome = 'changed';
     // Only the record as it was found: a stop recorded meanwhile wins.
-    if (j.status !== 'running' || j.taskArn !== stranded.taskArn || j.attempt !== stranded.attempt) return undefined;
+    if (j.status !== 'running' || j.taskArn !== stranded.taskArn || j.attempt !== stranded.attempt)
+      return undefined;
     const history = [...j.history, { attempt: j.attempt, taskArn: j.taskArn, reason }];
     if (j.attempt >= j.maxAttempts) {
       decision.outcome = 'failed';
-      return { ...j, status: 'failed', finishedAt: now, failureReason: `${reason} (gave up after ${j.attempt} attempts)`, history };
+      return {
+        ...j,
+        status: 'failed',
+        finishedAt: now,
+        failureReason: `${reason} (gave up after ${j.attempt} attempts)`,
+        history,
+      };
     }
     decision.outcome = 'requeued';
-    return { ...j, status: 'queued', attempt: j.attempt + 1, launch: 'primary', taskArn: null, capacityProvider: null, history };
+    return {
+      ...j,
+      status: 'queued',
+      attempt: j.attempt + 1,
+      launch: 'primary',
+      taskArn: null,
+      capacityProvider: null,
+      history,
+    };
   });
   if (updated?.changed && decision.outcome === 'requeued') {
     await deps.queue.send({ jobId: stranded.id, attempt: updated.job.attempt });
   }
-  deps.logger.info({ jobId: stranded.id, taskArn: stranded.taskArn, outcome: decision.outcome }, 'jobs: took over a stranded job');
+  deps.logger.info(
+    { jobId: stranded.id, taskArn: stranded.taskArn, outcome: decision.outcome },
+    'jobs: took over a stranded job',
+  );
   return updated?.changed ? decision.outcome : 'changed';
 }

@@ -22,16 +22,24 @@ export class RunnerLease {
   /** Takes the lease (before any task is launched) and renews it three times per lease. */
   async start(): Promise<void> {
     await this.renew();
-    this.timer = setInterval(() => {
-      this.renew().catch(() => {
-        // Redis unreachable: the lease may lapse; renewal resumes when Redis answers.
-      });
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.renew().catch(() => {
+          // Redis unreachable: the lease may lapse; renewal resumes when Redis answers.
+        });
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     this.timer.unref();
   }
 
   private async renew(): Promise<void> {
-    await this.redis.set(RunnerLease.key(this.keyPrefix, this.instanceId), String(process.pid), 'PX', this.leaseMs);
+    await this.redis.set(
+      RunnerLease.key(this.keyPrefix, this.instanceId),
+      String(process.pid),
+      'PX',
+      this.leaseMs,
+    );
   }
 
   /**

@@ -120,7 +120,13 @@ describe('a body trickled to the server', () => {
 
   it('is answered 408 within the route deadline, and its socket closed', async () => {
     // Prepare: POST /leads/:leadId has a 5 s deadline; the body comes a byte every 5 s.
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', SHUTDOWN_DRAIN_MS: '0' });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      SHUTDOWN_DRAIN_MS: '0',
+    });
     running = await startServer(config, createLogger({ level: 'silent', env: 'test', runtime: 'ecs' }));
     const startedAt = Date.now();
 

@@ -44,4 +44,3 @@ export function openSlowClient(port: number, kind: SlowKind, intervalMs: number)
     },
   };
 }
-
