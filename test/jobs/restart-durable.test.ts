@@ -144,4 +144,89 @@ describe('embedded jobs with Redis survive a SIGKILL of their server', () => {
     connection.disconnect();
     expect(counts).toEqual({ wait: 0, active: 0, delayed: 0, failed: 0, prioritized: 0 });
   }, 120_000);
+
+  it('on SIGTERM launches nothing more, records each stop before closing, and the next server resumes', async () => {
+    // Prepare: two long simulations running (about 4 s each), a 1 s drain.
+    redis = await PrivateRedis.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'durable-sigterm-'));
+    const env = {
+      REDIS_URL: redis.url,
+      JOBS_DATA_DIR: dataDir,
+      JOBS_LOCAL_MAX_RUNNING: '3',
+      JOBS_RUNNER_LEASE_MS: '2000',
+      SIM_CHECKPOINT_INTERVAL_MS: '100',
+      RATE_LIMIT_STANDARD_ANONYMOUS: '100000',
+      SHUTDOWN_DRAIN_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    };
+    const first = await startServerProcess(env);
+    servers.push(first);
+    watch = new SimulationWatch();
+    const inputs = Array.from({ length: 3 }, (_, i) => ({
+      ...sampleInput,
+      timeStepS: 4e-6,
+      angleDeg: 30 + i * 10,
+    }));
+    const ids: string[] = [];
+    for (const input of inputs.slice(0, 2)) {
+      const created = await api<JobView>(first.port, 'POST', '/simulations', input);
+      ids.push(created.body.id);
+      watch.watch(created.body.id);
+    }
+    const w = watch;
+    await waitFor(() => w.sample().length === 2, 20_000, 'two simulations running');
+
+    // Act: SIGTERM, and a job accepted while the server drains.
+    first.child.kill('SIGTERM');
+    await sleep(200);
+    const late = await api<JobView>(first.port, 'POST', '/simulations', inputs[2]);
+    ids.push(late.body.id);
+    watch.watch(late.body.id);
+    const exitCode = await first.exited;
+
+    // Assess 1: nothing was launched during the drain, and every stop was recorded before Redis
+    // closed: the interrupted jobs wait as their next attempt, the late one as its first.
+    expect(exitCode).toBe(0);
+    expect(late.status).toBe(202);
+    expect(watch.processesOf(late.body.id)).toBe(0);
+    expect(simulationProcesses(new Set(ids))).toEqual([]);
+    const store = new Redis(redis.url);
+    const records = await Promise.all(
+      ids.map(
+        async (id) =>
+          JSON.parse((await store.get(`api:job:${id}`)) ?? '{}') as {
+            status: string;
+            attempt: number;
+            history: { reason: string }[];
+          },
+      ),
+    );
+    store.disconnect();
+    expect(records.map((r) => [r.status, r.attempt])).toEqual([
+      ['queued', 2],
+      ['queued', 2],
+      ['queued', 1],
+    ]);
+    expect(records[0]?.history[0]?.reason).toContain('TerminationNotice');
+
+    // Act 2: the next server.
+    const second = await startServerProcess(env);
+    servers.push(second);
+    const views = new Map<string, JobView>();
+    await waitFor(
+      async () => {
+        for (const id of ids)
+          views.set(id, (await api<JobView>(second.port, 'GET', `/simulations/${id}`)).body);
+        await sleep(200);
+        return [...views.values()].every((v) => TERMINAL.has(v.status));
+      },
+      60_000,
+      'every job to end',
+    );
+    watch.stop();
+
+    // Assess 2
+    expect(ids.map((id) => views.get(id)?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(watch.ranTwiceAtOnce()).toEqual([]);
+  }, 120_000);
 });
