@@ -35,12 +35,18 @@ interface LocalTask {
   stoppedReason: string | null;
 }
 
-/** Runs the simulation program with node, through tsx when running from source. */
+/**
+ * Runs the simulation program with node, through tsx when running from source. The parent watch
+ * is preloaded so it is on before the program's imports load (see exit-with-parent.ts).
+ */
 function defaultCommand(): { file: string; args: string[] } {
   const compiled = fileURLToPath(new URL('./simulation/main.js', import.meta.url));
-  if (existsSync(compiled)) return { file: process.execPath, args: [compiled] };
+  const compiledWatch = new URL('./simulation/exit-with-parent.js', import.meta.url);
+  if (existsSync(compiled))
+    return { file: process.execPath, args: ['--import', compiledWatch.href, compiled] };
   const source = fileURLToPath(new URL('./simulation/main.ts', import.meta.url));
-  return { file: process.execPath, args: ['--import', 'tsx', source] };
+  const sourceWatch = new URL('./simulation/exit-with-parent.ts', import.meta.url);
+  return { file: process.execPath, args: ['--import', 'tsx', '--import', sourceWatch.href, source] };
 }
 
 /**
@@ -79,8 +85,8 @@ export class LocalTaskRunner implements TaskRunner {
     const arn = `arn:local:ecs:task/${this.instanceId}/${randomUUID()}`;
     const child = spawn(this.command.file, [...this.command.args], {
       // The child's stdin is a pipe from this process, which nothing writes to: when this process
-      // dies, even by SIGKILL, the pipe closes and the program stops (EXIT_WHEN_STDIN_CLOSES; Node
-      // has no prctl(PR_SET_PDEATHSIG)). Its own process group keeps a Ctrl-C meant for the
+      // dies, even by SIGKILL, the pipe closes and the program stops (simulation/
+      // exit-with-parent.ts; Node has no prctl(PR_SET_PDEATHSIG)). Its own process group keeps a Ctrl-C meant for the
       // server away from it, and lets close() signal everything the program started.
       env: { ...process.env, ...request.environment, EXIT_WHEN_STDIN_CLOSES: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],

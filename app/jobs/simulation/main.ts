@@ -3,6 +3,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalDirectoryObjectStore, SchemeObjectStore } from '../object-store.js';
 import { S3ObjectStore } from '../s3-object-store.js';
+import { whenParentGone } from './exit-with-parent.js';
 import { simulationInputSchema } from './input.js';
 import { advance, initialState, resultOf, type SimulationState } from './model.js';
 
@@ -16,7 +17,7 @@ import { advance, initialState, resultOf, type SimulationState } from './model.j
  * - progress is checkpointed (`OUTPUT_URI` + `.checkpoint.json`) and a rerun resumes from it,
  *   so a task requeued after a Spot interruption does not start over;
  * - SIGTERM (ECS stop, Spot's two-minute notice) writes a checkpoint and exits 143 promptly
- *   (run locally, so does its server dying: see EXIT_WHEN_STDIN_CLOSES below).
+ *   (run locally, so does its server dying: see exit-with-parent.ts).
  *
  * The computation is a projectile with quadratic drag integrated with RK4: small, real and
  * deterministic, so a resumed run writes exactly the result an uninterrupted one would.
@@ -55,18 +56,10 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => {
     terminating = true;
   });
-  // Run locally, the program must not outlive the server that started it (app/jobs/
-  // local-task-runner.ts): its stdin is a pipe from that server, which closes when the server dies
-  // however it dies. The program then stops as on SIGTERM, leaving a checkpoint to resume from.
-  if (process.env.EXIT_WHEN_STDIN_CLOSES === '1') {
-    const parentGone = () => {
-      terminating = true;
-    };
-    process.stdin.once('end', parentGone);
-    process.stdin.once('close', parentGone);
-    process.stdin.once('error', parentGone);
-    process.stdin.resume();
-  }
+  // Run locally, the server dying stops the program as SIGTERM does (exit-with-parent.ts).
+  whenParentGone(() => {
+    terminating = true;
+  });
 
   let s3: S3ObjectStore | undefined;
   const store = new SchemeObjectStore({
