@@ -42,10 +42,11 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
   const leads: LeadStore =
     redis && config.redis ? new RedisLeadStore(redis, config.redis.keyPrefix) : new MemoryLeadStore();
   const aws = config.jobs.mode === 'aws' ? createAwsClients() : undefined;
-  // BullMQ's worker reads with blocking commands, which must never be cut by a retry limit.
+  // BullMQ's worker waits for messages with blocking reads (up to a second, its drainDelay):
+  // no retry limit and no command timeout may cut them, whatever the store clients use.
   const workerRedis =
     config.redis && config.jobs.mode === 'embedded'
-      ? createRedisClient(config.redis, { maxRetriesPerRequest: null })
+      ? createRedisClient(config.redis, { maxRetriesPerRequest: null, commandTimeout: undefined })
       : undefined;
   const jobsRuntime = createJobsRuntime(config.jobs, {
     redis,

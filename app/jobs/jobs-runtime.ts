@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AwsClients } from './aws-clients.js';
@@ -115,9 +116,12 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     logger,
     concurrency: config.pacerConcurrency,
   });
+  let loopStopped: Promise<void> | undefined;
   const stopLaunching = () => {
     launching.abort();
     runner.stopLaunching();
+    // Receiving stops too, or messages put back unlaunched would come straight back.
+    loopStopped ??= loop.stop();
   };
   return {
     service: serviceFor(parts),
@@ -129,7 +133,7 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
       stopLaunching();
       // Memory records and an in-process queue end with the process: jobs are lost by design here.
       queue.close();
-      await withinBudget(loop.stop(), budgetMs / 2);
+      await withinBudget(loopStopped ?? loop.stop(), budgetMs / 2);
       await runner.close(budgetMs / 2);
     },
   };
@@ -158,33 +162,44 @@ function createDurableEmbedded(config: JobsConfig, deps: JobsRuntimeDeps, parts:
   const objects = new LocalDirectoryObjectStore(config.dataDir);
   const lease = new RunnerLease(redis, deps.keyPrefix, runner.instanceId, config.runnerLeaseMs);
   const reconcile = () =>
-    reconcileJobs({ redis, keyPrefix: deps.keyPrefix, jobs: store, queue, logger }).catch(
-      (error: unknown) => {
-        logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
-      },
-    );
+    reconcileJobs({
+      redis,
+      keyPrefix: deps.keyPrefix,
+      jobs: store,
+      queue,
+      logger,
+      ownInstance: runner.instanceId,
+    }).catch((error: unknown) => {
+      logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
+    });
   let pacer: DurablePacer | undefined;
   let reconciler: NodeJS.Timeout | undefined;
   let stopped = false;
-  // The lease comes first: no task of ours may exist without it.
-  const started = lease.start().then(
-    () => {
-      if (stopped) return;
-      pacer = startDurablePacer({
-        redis: deps.workerRedis as Redis,
-        keyPrefix: deps.keyPrefix,
-        pacer: { jobs: store, runner, bucket, logger },
-        logger,
-        concurrency: config.pacerConcurrency,
-        lockMs: config.runnerLeaseMs,
-      });
-      void reconcile();
-      reconciler = setInterval(reconcile, config.runnerLeaseMs);
-      reconciler.unref();
-    },
-    (error: unknown) =>
-      logger.error({ err: error }, 'jobs: could not take the runner lease; no job runs here'),
-  );
+  // The lease comes first: no task of ours may exist without it. Redis may be down at start:
+  // keep trying, the jobs wait in the queue meanwhile.
+  const started = (async () => {
+    for (let attempt = 0; !stopped; attempt += 1) {
+      try {
+        await lease.start();
+        break;
+      } catch (error) {
+        if (attempt === 0) logger.warn({ err: error }, 'jobs: cannot take the runner lease yet; retrying');
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
+    if (stopped) return;
+    pacer = startDurablePacer({
+      redis: deps.workerRedis as Redis,
+      keyPrefix: deps.keyPrefix,
+      pacer: { jobs: store, runner, bucket, logger },
+      logger,
+      concurrency: config.pacerConcurrency,
+      lockMs: config.runnerLeaseMs,
+    });
+    void reconcile();
+    reconciler = setInterval(reconcile, config.runnerLeaseMs);
+    reconciler.unref();
+  })();
   const stopLaunching = () => {
     stopped = true;
     clearInterval(reconciler);

@@ -12,6 +12,11 @@ export interface ReconcileDeps {
   readonly jobs: JobStore;
   readonly queue: JobQueue;
   readonly logger: Logger;
+  /**
+   * This process's runner: its tasks are alive whatever its lease says (the lease may have lapsed
+   * while Redis was unreachable), so they are never taken over from here.
+   */
+  readonly ownInstance?: string;
 }
 
 export interface ReconcileReport {
@@ -63,7 +68,7 @@ export async function reconcileJobs(deps: ReconcileDeps): Promise<ReconcileRepor
         continue;
       }
       const instance = job.taskArn ? localTaskInstance(job.taskArn) : undefined;
-      if (!instance || (await alive(instance))) continue;
+      if (!instance || instance === deps.ownInstance || (await alive(instance))) continue;
       const outcome = await takeOver(deps, job);
       if (outcome === 'requeued') report.requeued += 1;
       if (outcome === 'failed') report.failed += 1;
