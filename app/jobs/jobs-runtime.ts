@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withinBudget } from '../within-budget.js';
 import type { AwsClients } from './aws-clients.js';
-import { DurableJobQueue, type DurablePacer, startDurablePacer } from './durable-queue.js';
+import { createDurableEmbedded } from './durable-embedded-runtime.js';
 import { EcsTaskRunner } from './ecs-task-runner.js';
 import { InProcessQueue, type JobQueue } from './job-queue.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
@@ -11,10 +11,8 @@ import { JobsService } from './jobs-service.js';
 import { LocalTaskRunner } from './local-task-runner.js';
 import { LocalDirectoryObjectStore, type ObjectStore } from './object-store.js';
 import { type PacerLoop, startPacerLoop } from './pacer-loop.js';
-import { reconcileJobs } from './reconcile.js';
 import { RedisJobStore } from './redis-job-store.js';
 import { RedisTokenBucket } from './redis-token-bucket.js';
-import { RunnerLease } from './runner-lease.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
 import { applyTaskStopped } from './task-events.js';
@@ -99,8 +97,10 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     };
   }
 
-  if (deps.redis && deps.workerRedis)
-    return createDurableEmbedded(config, deps, { store, bucket, logger, serviceFor });
+  if (deps.redis && deps.workerRedis) {
+    const redisDeps = { ...deps, redis: deps.redis, workerRedis: deps.workerRedis };
+    return createDurableEmbedded(config, redisDeps, { store, bucket, logger, serviceFor });
+  }
 
   const queue = new InProcessQueue();
   const runner = new LocalTaskRunner({
@@ -137,105 +137,4 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
       await runner.close(budgetMs / 2);
     },
   };
-}
-
-interface EmbeddedParts {
-  readonly store: JobStore;
-  readonly bucket: TokenBucket;
-  readonly logger: Logger;
-  readonly serviceFor: (parts: Pick<JobsRuntime, 'queue' | 'objects' | 'runner'>) => JobsService;
-}
-
-/**
- * Embedded with Redis: records in Redis, a BullMQ queue, a lease naming this process's runner,
- * and reconciliation of what dead processes left (reconcile.ts), at start and once per lease.
- */
-function createDurableEmbedded(config: JobsConfig, deps: JobsRuntimeDeps, parts: EmbeddedParts): JobsRuntime {
-  const { store, bucket, logger } = parts;
-  const redis = deps.redis as Redis;
-  const queue = new DurableJobQueue(redis, deps.keyPrefix);
-  const runner = new LocalTaskRunner({
-    logger,
-    maxRunning: config.localMaxRunning,
-    onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
-  });
-  const objects = new LocalDirectoryObjectStore(config.dataDir);
-  const lease = new RunnerLease(redis, deps.keyPrefix, runner.instanceId, config.runnerLeaseMs);
-  const reconcile = () =>
-    reconcileJobs({
-      redis,
-      keyPrefix: deps.keyPrefix,
-      jobs: store,
-      queue,
-      logger,
-      ownInstance: runner.instanceId,
-    }).catch((error: unknown) => {
-      logger.warn({ err: error }, 'jobs: reconciliation failed; trying again next lease');
-    });
-  let pacer: DurablePacer | undefined;
-  let reconciler: NodeJS.Timeout | undefined;
-  let stopped = false;
-  // The lease comes first: no task of ours may exist without it. Redis may be down at start:
-  // keep trying, the jobs wait in the queue meanwhile.
-  const started = (async () => {
-    for (let attempt = 0; !stopped; attempt += 1) {
-      try {
-        await lease.start();
-        break;
-      } catch (error) {
-        if (attempt === 0) logger.warn({ err: error }, 'jobs: cannot take the runner lease yet; retrying');
-        await sleep(Math.min(5_000, 250 * 2 ** attempt));
-      }
-    }
-    if (stopped) return;
-    pacer = startDurablePacer({
-      redis: deps.workerRedis as Redis,
-      keyPrefix: deps.keyPrefix,
-      pacer: { jobs: store, runner, bucket, logger },
-      logger,
-      concurrency: config.pacerConcurrency,
-      lockMs: config.runnerLeaseMs,
-    });
-    void reconcile();
-    reconciler = setInterval(reconcile, config.runnerLeaseMs);
-    reconciler.unref();
-  })();
-  const stopLaunching = () => {
-    stopped = true;
-    clearInterval(reconciler);
-    pacer?.stopLaunching();
-    runner.stopLaunching();
-  };
-  return {
-    service: parts.serviceFor({ queue, objects, runner }),
-    store,
-    queue,
-    objects,
-    runner,
-    bucket,
-    stopLaunching,
-    async close(budgetMs = 10_000) {
-      const endAt = Date.now() + budgetMs;
-      stopLaunching();
-      await withinBudget(started, budgetMs / 4);
-      // Simulations first: each stop is recorded (and requeued) through Redis before it closes.
-      await runner.close(Math.max(0, (endAt - Date.now()) * 0.6));
-      await withinBudget(
-        Promise.all([pacer?.close(), queue.close()]).then(() => lease.release()),
-        Math.max(0, endAt - Date.now()),
-      );
-    },
-  };
-}
-
-/** Waits for `work` at most `budgetMs`; what is still running then is left behind. */
-async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work.catch(() => {}),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, budgetMs));
-    }),
-  ]);
-  clearTimeout(timer);
 }
