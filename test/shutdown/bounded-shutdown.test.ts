@@ -82,7 +82,7 @@ describe('shutdown is bounded whatever the dependencies and clients do', () => {
     expect(server.logs.join('')).toContain('shutdown: complete');
     // The request that met the frozen Redis got an answer or a closed socket, never a hang.
     expect(await inFlight).toBeDefined();
-  }, 30_000);
+  }, 90_000);
 
   it('cuts slow-header, trickled-body and idle sockets when draining ends', async () => {
     // Prepare: 30 hostile sockets (200 in `npm run bench -- faults`), a byte every second each.
@@ -107,7 +107,7 @@ describe('shutdown is bounded whatever the dependencies and clients do', () => {
     const log = server.logs.join('');
     expect(log).toContain('cut sockets without a complete request');
     expect(log).toContain('"clean":true');
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('a body trickled to the server', () => {
