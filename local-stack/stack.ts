@@ -52,6 +52,8 @@ export interface RunningStack {
   readonly routes: readonly RouteReach[];
   /** Variables dropped because they name AWS resources. */
   readonly droppedVariables: readonly string[];
+  /** The environment the ECS task runs with (the task definition's, made local). */
+  readonly ecsEnvironment: Readonly<Record<string, string>>;
   readonly logDir: string | undefined;
   stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const functions = new Map<string, LambdaFunction>();
   const ipTargets = new Map<string, IpTarget>();
   const tasks: EcsTask[] = [];
+  let ecsEnvironment: Record<string, string> = {};
   const checkers: HealthChecker[] = [];
   let alb: LocalAlb | undefined;
 
@@ -140,6 +143,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const container = describeServiceFor(stack, group.id);
         if (!container) continue;
         const env = localEnvironment(container.environment, local);
+        ecsEnvironment = env.environment;
         for (const name of [...env.dropped, ...Object.keys(container.secrets)]) dropped.add(name);
         const log = openLog(container.service);
         if (typeof log === 'number') fds.push(log);
@@ -194,6 +198,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     config,
     routes: routeReach(config),
     droppedVariables: [...dropped].sort(),
+    ecsEnvironment,
     logDir,
     stop,
   };
