@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { unpackBundle } from '../../local-stack/lambda/bundle.js';
 import { buildAll } from '../../scripts/build.js';
 import { startServerProcess } from '../shutdown/server-process.js';
 
@@ -120,12 +120,7 @@ function invokeZip(
   env: Record<string, string>,
 ): { statusCode: number; body: string; multiValueHeaders: Record<string, string[]> }[] {
   const dir = join(root, 'dist', 'probe', name);
-  mkdirSync(dir, { recursive: true });
-  for (const [file, bytes] of Object.entries(
-    unzipSync(readFileSync(join(root, 'dist', 'lambda', `${name}.zip`))),
-  )) {
-    writeFileSync(join(dir, file), bytes);
-  }
+  unpackBundle(join(root, 'dist', 'lambda', `${name}.zip`), dir);
   const run = spawnSync(
     process.execPath,
     [
