@@ -42,4 +42,6 @@ process.on('message', async (message) => {
     });
   }
 });
+// The launcher is gone (killed, crashed): an environment nobody can invoke must not linger.
+process.on('disconnect', () => process.exit(0));
 process.send?.({ type: 'ready' });
