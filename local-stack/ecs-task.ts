@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const PARENT_WATCH = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'parent-watch.mjs')).href;
 
 export interface EcsTaskOptions {
   /** The built server (dist/server/server.mjs), what the image's CMD runs. */
@@ -25,11 +29,14 @@ export class EcsTask {
   }
 
   static async start(options: EcsTaskOptions): Promise<EcsTask> {
-    const child = spawn(process.execPath, [options.serverFile], {
+    const child = spawn(process.execPath, ['--import', PARENT_WATCH, options.serverFile], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', ...options.environment, PORT: '0', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', options.logFd],
+      stdio: ['ignore', 'pipe', options.logFd, 'ipc'],
     });
+    // The channel only tells the task when the launcher is gone; it must not keep this process alive.
+    child.unref();
+    child.channel?.unref();
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const port = await new Promise<number>((resolve, reject) => {
       let seen = '';
