@@ -107,16 +107,24 @@ export function expressPathToPatterns(path: string): string[] {
   return [pattern === '' ? '/' : pattern];
 }
 
+/** Patterns are few and fixed per stack; the local ALB matches them on every request. */
+const compiledPatterns = new Map<string, RegExp>();
+
 /**
  * ALB `path-pattern` matching ("PathPatternConditionConfig", ELB API reference): case-sensitive,
  * `*` matches 0 or more characters (including `/`), `?` exactly one, against the path only.
  */
 export function pathPatternMatches(pattern: string, path: string): boolean {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's').test(path);
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    compiled = new RegExp(`^${source}$`, 's');
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled.test(path);
 }
 
 function literalLength(patterns: readonly string[]): number {
