@@ -1,14 +1,8 @@
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaFunction } from '../lambda/lambda-function.js';
-import type { HealthChecker } from './health-checks.js';
+import { elbError, HEADER_LIMITS, headerLimitProblem, headerPairs } from './elb-responses.js';
+import { forwardToIpTarget, type IpTarget } from './ip-target.js';
 import {
   albLambdaEvent,
   HOP_BY_HOP,
@@ -36,18 +30,7 @@ import { decide, pickTargetGroup, type RuleRequest } from './rule-engine.js';
  * (ELB "fails open"), which is the only case here: one task per service.
  */
 
-export const HEADER_LIMITS = {
-  requestLineBytes: 16 * 1024,
-  singleHeaderBytes: 16 * 1024,
-  totalHeaderBytes: 64 * 1024,
-} as const;
-
-/** A registered target of an IP target group: the local ECS task. */
-export interface IpTarget {
-  readonly port: number;
-  readonly running: boolean;
-  readonly health: HealthChecker;
-}
+export type { IpTarget };
 
 export interface AlbTargets {
   lambda(targetGroupId: string): LambdaFunction | undefined;
@@ -73,44 +56,6 @@ export interface LocalAlbOptions {
   readonly port?: number;
   readonly host?: string;
   readonly onRequest?: (routed: RoutedRequest) => void;
-}
-
-/** ELB's own error pages are small HTML documents from `awselb/2.0`. */
-function elbError(status: number, reason: string): HttpAnswer {
-  const title = `${status} ${reason}`;
-  return {
-    status,
-    headers: [
-      ['server', 'awselb/2.0'],
-      ['content-type', 'text/html'],
-    ],
-    body: Buffer.from(
-      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`,
-    ),
-  };
-}
-
-function headerPairs(req: IncomingMessage): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2)
-    pairs.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
-  return pairs;
-}
-
-function headerLimitProblem(
-  req: IncomingMessage,
-  pairs: readonly [string, string][],
-): HttpAnswer | undefined {
-  const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
-  if (Buffer.byteLength(requestLine) > HEADER_LIMITS.requestLineBytes)
-    return elbError(414, 'Request-URI Too Large');
-  let total = 0;
-  for (const [name, value] of pairs) {
-    const size = Buffer.byteLength(name) + 2 + Buffer.byteLength(value);
-    total += size + 2;
-    if (size > HEADER_LIMITS.singleHeaderBytes) return elbError(400, 'Bad Request');
-  }
-  return total > HEADER_LIMITS.totalHeaderBytes ? elbError(400, 'Bad Request') : undefined;
 }
 
 export class LocalAlb {
@@ -321,7 +266,7 @@ export class LocalAlb {
         if (group.kind === 'lambda') {
           return { target: `lambda:${group.name}`, answer: await this.toLambda(options, group, request) };
         }
-        const answer = await this.toIpTarget(options, group, request);
+        const answer = await forwardToIpTarget(this.agent, options.targets.ip(group.id), request);
         return {
           target: `ip:${group.name}`,
           answer,
@@ -354,45 +299,5 @@ export class LocalAlb {
     const outcome = await fn.invoke(event);
     if (outcome.kind !== 'result') return elbError(502, 'Bad Gateway');
     return lambdaResultToHttp(outcome.json, group.multiValueHeaders) ?? elbError(502, 'Bad Gateway');
-  }
-
-  private toIpTarget(
-    options: LocalAlbOptions,
-    group: Extract<TargetGroupConfig, { kind: 'ip' }>,
-    request: { method: string; rawUrl: string; forwarded: [string, string][]; body: Buffer },
-  ): Promise<HttpAnswer> {
-    const target = options.targets.ip(group.id);
-    if (!target?.running) return Promise.resolve(elbError(503, 'Service Temporarily Unavailable'));
-    const headers = request.forwarded.filter(([n]) => n.toLowerCase() !== 'content-length');
-    if (request.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method)) {
-      headers.push(['Content-Length', String(request.body.length)]);
-    }
-    return new Promise<HttpAnswer>((resolve) => {
-      const upstream = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: target.port,
-          method: request.method,
-          path: request.rawUrl,
-          headers: headers.flat(),
-          agent: this.agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const pairs: [string, string][] = [];
-            for (let i = 0; i < res.rawHeaders.length; i += 2) {
-              const name = res.rawHeaders[i] as string;
-              if (!HOP_BY_HOP.has(name.toLowerCase())) pairs.push([name, res.rawHeaders[i + 1] as string]);
-            }
-            resolve({ status: res.statusCode ?? 502, headers: pairs, body: Buffer.concat(chunks) });
-          });
-          res.on('error', () => resolve(elbError(502, 'Bad Gateway')));
-        },
-      );
-      upstream.on('error', () => resolve(elbError(502, 'Bad Gateway')));
-      upstream.end(request.body.length > 0 ? request.body : undefined);
-    });
   }
 }
