@@ -17,6 +17,8 @@ export interface FunctionDescription {
   readonly artifact: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** The function's reserved concurrency, when it has one. */
+  readonly reservedConcurrency: number | undefined;
   readonly environment: Readonly<Record<string, string>>;
 }
 
@@ -44,6 +46,8 @@ export function describeFunction(stack: TerraformJson, resource: string): Functi
     // Lambda's defaults ("Configuring Lambda function options"): 3 s timeout, 128 MB memory.
     timeoutSeconds: Number(fn.timeout ?? 3),
     memoryMb: Number(fn.memory_size ?? 128),
+    reservedConcurrency:
+      fn.reserved_concurrent_executions === undefined ? undefined : Number(fn.reserved_concurrent_executions),
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
   };
 }

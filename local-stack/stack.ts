@@ -20,6 +20,9 @@ import { describeFunction, describeServiceFor } from './stack-description.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Execution environments per function at most on this machine. */
+const LOCAL_ENVIRONMENTS = 4;
+
 export interface StackOptions {
   /** The environment whose stack runs (`dev`, `prod`). */
   readonly env: string;
@@ -134,6 +137,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             environment: env.environment,
             timeoutSeconds: description.timeoutSeconds,
             memoryMb: description.memoryMb,
+            // Lambda would scale to the reserved concurrency (or the account's); a few here.
+            maxEnvironments: Math.min(
+              description.reservedConcurrency ?? LOCAL_ENVIRONMENTS,
+              LOCAL_ENVIRONMENTS,
+            ),
             logFd: log,
           }).then((fn) => {
             functions.set(group.id, fn);

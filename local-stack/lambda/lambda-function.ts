@@ -17,6 +17,8 @@ export interface LambdaFunctionOptions {
   readonly memoryMb: number;
   /** Where the function's stdout and stderr go (its CloudWatch log group, here a file descriptor). */
   readonly logFd: number | 'ignore' | 'inherit';
+  /** Execution environments at most (Lambda's concurrency); further invocations wait. Default 4. */
+  readonly maxEnvironments?: number;
 }
 
 export type InvokeOutcome =
@@ -24,22 +26,109 @@ export type InvokeOutcome =
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'timeout' };
 
-interface Pending {
-  resolve(outcome: InvokeOutcome): void;
-  timer: NodeJS.Timeout;
+type HostMessage = { type: string; id?: number; json?: string; message?: string };
+
+/** One execution environment: a node process that has run the bundle's init once. */
+class Environment {
+  busy = false;
+  /** Thrown away (killed at a timeout); the exit event may come later. */
+  private discarded = false;
+  private pending: ((outcome: InvokeOutcome) => void) | undefined;
+  private nextId = 1;
+
+  private constructor(readonly child: ChildProcess) {
+    child.on('message', (message: HostMessage) => {
+      if (message.type !== 'result' && message.type !== 'error') return;
+      const resolve = this.pending;
+      this.pending = undefined;
+      resolve?.(
+        message.type === 'result'
+          ? { kind: 'result', json: message.json ?? 'null' }
+          : { kind: 'error', message: message.message ?? 'error' },
+      );
+    });
+    child.once('exit', (code) => {
+      const resolve = this.pending;
+      this.pending = undefined;
+      resolve?.({ kind: 'error', message: `process exited (code ${code})` });
+    });
+  }
+
+  get alive(): boolean {
+    return !this.discarded && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  static boot(
+    options: LambdaFunctionOptions,
+    module: { file: string; exportName: string },
+  ): Promise<Environment> {
+    const child = fork(HOST, [module.file, module.exportName, options.name, String(options.memoryMb)], {
+      cwd: options.dir,
+      // Only the function's own environment, as on Lambda (plus PATH for the runtime itself).
+      env: { PATH: process.env.PATH ?? '', ...options.environment },
+      stdio: ['ignore', options.logFd, options.logFd, 'ipc'],
+      execArgv: [],
+    });
+    return new Promise<Environment>((resolve, reject) => {
+      const onMessage = (message: HostMessage) => {
+        if (message.type === 'ready') {
+          child.off('message', onMessage);
+          resolve(new Environment(child));
+        } else if (message.type === 'init-error')
+          reject(new Error(`${options.name} init failed: ${message.message}`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`${options.name} exited during init (code ${code})`)));
+    });
+  }
+
+  /** One invocation at a time, as Lambda gives each environment. */
+  invoke(event: unknown, timeoutMs: number): Promise<InvokeOutcome> {
+    const id = this.nextId++;
+    return new Promise<InvokeOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        resolve({ kind: 'timeout' });
+        // Lambda stops the environment at the timeout; the next invocation gets a fresh one.
+        this.discarded = true;
+        this.child.kill('SIGKILL');
+      }, timeoutMs);
+      this.pending = (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      this.child.send({ type: 'invoke', id, event, deadline: Date.now() + timeoutMs }, (error) => {
+        if (!error) return;
+        clearTimeout(timer);
+        this.pending = undefined;
+        this.discarded = true;
+        resolve({ kind: 'error', message: error.message });
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    if (!this.alive) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGTERM');
+      setTimeout(() => this.child.kill('SIGKILL'), 2_000).unref();
+    });
+  }
 }
 
 /**
- * A Lambda function from its built zip, in its own node process with the function's environment.
- * One process serves every invocation (Lambda would add instances under load; memory is not
- * enforced). An invocation past the function's timeout ends as Lambda ends it: the environment is
- * thrown away and the next invocation starts a fresh one (a cold start).
+ * A Lambda function from its built zip. Each execution environment is its own node process with
+ * the function's environment and runs one invocation at a time; concurrent invocations get more
+ * environments (each a cold start) up to `maxEnvironments`, past which they wait for one to be
+ * free. An invocation past the function's timeout ends as on Lambda: its environment is thrown
+ * away. Memory is not enforced.
  */
 export class LambdaFunction {
-  private child: ChildProcess | undefined;
-  private ready: Promise<void> | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly idle: Environment[] = [];
+  private readonly all = new Set<Environment>();
+  private booting = 0;
+  private readonly waiting: ((environment: Environment | undefined) => void)[] = [];
   private stopped = false;
   private readonly module: { file: string; exportName: string };
 
@@ -48,9 +137,10 @@ export class LambdaFunction {
     this.module = handlerModule(options.dir, options.handler, files);
   }
 
+  /** Unpacks the bundle and starts one environment (so a broken bundle fails here, at start). */
   static async start(options: LambdaFunctionOptions): Promise<LambdaFunction> {
     const fn = new LambdaFunction(options);
-    await fn.boot();
+    fn.release(await fn.boot());
     return fn;
   }
 
@@ -58,81 +148,85 @@ export class LambdaFunction {
     return this.options.name;
   }
 
-  private boot(): Promise<void> {
-    const { options } = this;
-    const child = fork(
-      HOST,
-      [this.module.file, this.module.exportName, options.name, String(options.memoryMb)],
-      {
-        cwd: options.dir,
-        // Only the function's own environment, as on Lambda (plus PATH for the runtime itself).
-        env: { PATH: process.env.PATH ?? '', ...options.environment },
-        stdio: ['ignore', options.logFd, options.logFd, 'ipc'],
-        execArgv: [],
-      },
-    );
-    this.child = child;
-    this.ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (message: { type: string; id?: number; json?: string; message?: string }) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'init-error')
-          reject(new Error(`${options.name} init failed: ${message.message}`));
-        else if (message.id !== undefined) {
-          const pending = this.pending.get(message.id);
-          if (!pending) return;
-          this.pending.delete(message.id);
-          clearTimeout(pending.timer);
-          pending.resolve(
-            message.type === 'result'
-              ? { kind: 'result', json: message.json ?? 'null' }
-              : { kind: 'error', message: message.message ?? 'error' },
-          );
-        }
+  /** Execution environments alive now. */
+  get environments(): number {
+    return this.all.size;
+  }
+
+  private async boot(): Promise<Environment> {
+    this.booting += 1;
+    try {
+      const environment = await Environment.boot(this.options, this.module);
+      this.all.add(environment);
+      environment.child.once('exit', () => {
+        this.all.delete(environment);
+        const index = this.idle.indexOf(environment);
+        if (index >= 0) this.idle.splice(index, 1);
       });
-      child.once('exit', (code) => {
-        reject(new Error(`${options.name} exited during init (code ${code})`));
-        if (this.child === child) this.child = undefined;
-        for (const [id, pending] of this.pending) {
-          clearTimeout(pending.timer);
-          this.pending.delete(id);
-          pending.resolve({ kind: 'error', message: `process exited (code ${code})` });
-        }
-      });
-    });
-    return this.ready;
+      return environment;
+    } finally {
+      this.booting -= 1;
+    }
+  }
+
+  private release(environment: Environment): void {
+    environment.busy = false;
+    if (this.stopped) return;
+    if (!environment.alive) {
+      // Thrown away (a timeout): a waiting invocation gets a fresh environment in its place.
+      const next = this.waiting.shift();
+      if (next) {
+        this.boot().then(
+          (fresh) => {
+            fresh.busy = true;
+            next(fresh);
+          },
+          () => next(undefined),
+        );
+      }
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) {
+      environment.busy = true;
+      next(environment);
+    } else this.idle.push(environment);
+  }
+
+  private async acquire(): Promise<Environment | undefined> {
+    const ready = this.idle.pop();
+    if (ready) {
+      ready.busy = true;
+      return ready;
+    }
+    if (this.all.size + this.booting < (this.options.maxEnvironments ?? 4)) {
+      const fresh = await this.boot();
+      fresh.busy = true;
+      return fresh;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** Runs one invocation; the outcome says how it ended (ELB maps all but a result to 502). */
   async invoke(event: unknown): Promise<InvokeOutcome> {
     if (this.stopped) return { kind: 'error', message: 'function stopped' };
-    if (!this.child) await this.boot();
-    await this.ready;
-    const child = this.child;
-    if (!child) return { kind: 'error', message: 'no execution environment' };
-    const id = this.nextId++;
-    const timeoutMs = this.options.timeoutSeconds * 1000;
-    return new Promise<InvokeOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve({ kind: 'timeout' });
-        // Lambda stops the environment at the timeout; the next invocation gets a fresh one.
-        if (this.child === child) this.child = undefined;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      this.pending.set(id, { resolve, timer });
-      child.send({ type: 'invoke', id, event, deadline: Date.now() + timeoutMs });
-    });
+    let environment: Environment | undefined;
+    try {
+      environment = await this.acquire();
+    } catch (error) {
+      return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+    if (!environment) return { kind: 'error', message: 'function stopped' };
+    try {
+      return await environment.invoke(event, this.options.timeoutSeconds * 1000);
+    } finally {
+      this.release(environment);
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
-    });
+    for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    await Promise.all([...this.all].map((environment) => environment.stop()));
   }
 }

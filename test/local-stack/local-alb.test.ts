@@ -23,6 +23,7 @@ export const handler = async (event, context) => {
   if (path === '/fn/slow') { await new Promise((r) => setTimeout(r, 5_000)); return { statusCode: 200, body: 'late' }; }
   if (path === '/fn/throws') throw new Error('boom');
   if (path === '/fn/malformed') return { body: 'no status' };
+  if (path === '/fn/pid') { await new Promise((r) => setTimeout(r, 300)); return { statusCode: 200, body: String(process.pid) }; }
   return {
     statusCode: 200,
     multiValueHeaders: { 'content-type': ['application/json'], 'set-cookie': ['a=1', 'b=2'] },
@@ -242,6 +243,18 @@ describe('the Lambda event, as ELB builds it', () => {
     expect(statuses[0]?.headers.get('server')).toBe('awselb/2.0');
     // After the timeout the environment was replaced, and the function answers again.
     expect((await send('/fn/echo')).status).toBe(200);
+  });
+});
+
+describe('execution environments', () => {
+  it('runs one invocation at a time per environment: concurrent ones get more, serial ones reuse one', async () => {
+    const concurrent = await Promise.all([send('/fn/pid'), send('/fn/pid'), send('/fn/pid')]);
+    const first = await send('/fn/pid');
+    const second = await send('/fn/pid');
+
+    expect(new Set(concurrent.map((r) => r.text)).size).toBe(3);
+    expect(first.text).toBe(second.text);
+    expect(fn.environments).toBeLessThanOrEqual(4);
   });
 });
 
