@@ -18,7 +18,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   env: Record<string, string>,
   command: readonly string[] = ['node', '--import', 'tsx', join(root, 'app', 'server.ts')],
-  startTimeoutMs = 20_000,
+  startTimeoutMs = 60_000,
 ): Promise<ServerProcess> {
   const [program, ...args] = command;
   const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
@@ -29,6 +29,7 @@ export async function startServerProcess(
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
+    // Generous: on a loaded 2-core machine compiling the app through tsx alone has taken over 20 s.
     const timer = setTimeout(
       () => reject(new Error(`server did not start:\n${logs.join('')}`)),
       startTimeoutMs,
