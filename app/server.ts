@@ -34,6 +34,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     }),
     maxBodyBytes: config.maxBodyBytes,
     guards: deps.guards,
+    cors: config.cors,
   });
   const server = createServer((req, res) => {
     // While draining, every answer closes its connection so clients reconnect to a healthy task.
