@@ -92,13 +92,12 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
     await page.fill('input[name="leadId"]', `ada-${runtime}`);
     // Act
     await page.click('#lead-save');
-    await page.waitForFunction(() => document.getElementById('lead-status')?.textContent === '201');
+    await page.locator('#lead-status', { hasText: /^201$/ }).waitFor();
     const location = await text(page, 'lead-location');
     const afterCreate = await text(page, 'rate-limit');
     await page.click('#lead-read');
-    await page.waitForFunction(() =>
-      document.getElementById('lead-body')?.textContent?.includes('"createdAt"'),
-    );
+    // The read costs 1 point: the page shows it once the answer is in.
+    await page.locator('#rate-limit', { hasText: ';r=117;' }).waitFor();
     const afterRead = await text(page, 'rate-limit');
     // Assess: Location from the header; RateLimit counts the create (2 points) then the read (1).
     expect(location).toBe(`/leads/ada-${runtime}`);
@@ -115,13 +114,7 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
   it('runs a simulation with an Idempotency-Key, waits for it and plots its result', async () => {
     // Act
     await page.click('#simulation-run');
-    await page.waitForFunction(
-      () => document.getElementById('simulation-range')?.textContent?.endsWith(' m'),
-      null,
-      {
-        timeout: 25_000,
-      },
-    );
+    await page.locator('#simulation-range', { hasText: / m$/ }).waitFor({ timeout: 25_000 });
     // Assess: what the page read from the answers' headers and bodies…
     const location = await text(page, 'simulation-location');
     expect(location).toMatch(/^\/simulations\/[0-9a-f-]{36}$/);
