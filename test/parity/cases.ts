@@ -20,7 +20,11 @@ const binary = randomBytes(2_048);
 const jsonType: [string, string] = ['content-type', 'application/json'];
 
 export interface ParityCase {
+  /** Sent to the same runtime first, e.g. to spend a quota. */
+  readonly before?: readonly HttpCase[];
   readonly request: HttpCase;
+  /** Headers that may differ between runtimes for this case (seconds counted from each one's clock). */
+  readonly volatileHeaders?: readonly string[];
   readonly status: number;
   /** Extra checks on the ECS answer (what "correct" means, beyond "the same everywhere"). */
   readonly check?: (response: NormalizedResponse) => void;
