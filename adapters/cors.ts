@@ -66,6 +66,8 @@ function isPreflight(req: Request): boolean {
 }
 
 export interface CorsSteps {
+  /** False when no origin is allowed: then `responseHeaders` need not be installed at all. */
+  readonly enabled: boolean;
   /** App-wide, before routing: the response headers for an allowed origin on every answer. */
   readonly responseHeaders: RequestHandler;
   /** `OPTIONS` on one known path: a preflight for the browser, `Allow` for everyone. */
@@ -99,7 +101,9 @@ export function createCorsSteps(settings: CorsSettings | undefined, logger: Logg
     // The answer depends on Origin whether or not it is allowed: a shared cache must not give a
     // browser the answer fetched without (or with another) Origin.
     if (!wildcard) res.vary('Origin');
-    actual(req, res, next);
+    // Most API clients are not browsers: no Origin, nothing more to decide.
+    if (req.headers.origin === undefined) next();
+    else actual(req, res, next);
   };
 
   const preflights = new RateLimiterMemory({
@@ -160,5 +164,5 @@ export function createCorsSteps(settings: CorsSettings | undefined, logger: Logg
     };
   };
 
-  return { responseHeaders, optionsFor };
+  return { enabled, responseHeaders, optionsFor };
 }

@@ -40,7 +40,7 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   const methodsByPath = allowedMethodsByPath(routes);
   // Before the routes and their guards: preflights never spend a client's quota.
   const cors = createCorsSteps(options.cors, deps.logger);
-  app.use(cors.responseHeaders);
+  if (cors.enabled) app.use(cors.responseHeaders);
   for (const [path, methods] of methodsByPath) app.options(path, cors.optionsFor([...methods].sort()));
 
   for (const route of routes) {
