@@ -152,7 +152,7 @@ export const getSimulationHandler: HandlerFactory = (deps) => {
 /**
  * `GET /simulations/:id/result`: the result JSON of a succeeded job, streamed by the API rather
  * than a redirect to a presigned S3 URL: results are bounded by the input schema (≤ 10,001
- * samples, about 0.7 MB) below the ALB→Lambda 1 MB response limit, and a redirect would show the
+ * samples, 0.62 MB at worst) below the ALB→Lambda 1 MB response limit, and a redirect would show the
  * bucket and key to the client and need CORS on the bucket as well.
  */
 export const getSimulationResultHandler: HandlerFactory = (deps) => {
