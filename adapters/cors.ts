@@ -3,7 +3,7 @@ import cors, { type CorsOptions } from 'cors';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { CorsSettings } from './cors-settings.js';
+import { type CorsSettings, DEFAULT_PREFLIGHTS_PER_MINUTE } from './cors-settings.js';
 import { sendError } from './error-response.js';
 import { TooManyRequestsError } from './http-error.js';
 import { invocationOf } from './lambda-to-express.js';
@@ -107,7 +107,7 @@ export function createCorsSteps(settings: CorsSettings | undefined, logger: Logg
   };
 
   const preflights = new RateLimiterMemory({
-    points: settings?.preflightsPerMinute ?? 600,
+    points: settings?.preflightsPerMinute ?? DEFAULT_PREFLIGHTS_PER_MINUTE,
     duration: 60,
     keyPrefix: 'preflight',
   });
@@ -141,8 +141,8 @@ export function createCorsSteps(settings: CorsSettings | undefined, logger: Logg
           }
           if (!wildcard) res.vary('Origin');
           const method = String(req.headers['access-control-request-method']);
-          // A method this path does not have gets no CORS headers: the browser then refuses to
-          // send it, instead of sending it to earn a 405 it could not read anyway.
+          // A method this path does not have gets no CORS headers, so the browser refuses to send
+          // it (even a GET or POST, which need no Access-Control-Allow-Methods entry).
           if (!methods.includes(method)) {
             answerWithoutCors(res);
             return;
