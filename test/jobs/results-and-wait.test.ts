@@ -32,6 +32,12 @@ let store: CountingJobStore;
 let objects: LocalDirectoryObjectStore;
 let queue: InProcessQueue;
 let app: Express;
+/** Job endings scheduled by a test; awaited before the next test replaces the store. */
+let pending: Promise<void>[] = [];
+
+function finishLater(jobId: string, ms: number): void {
+  pending.push(new Promise((resolve, reject) => setTimeout(() => finish(jobId).then(resolve, reject), ms)));
+}
 
 /** Plays the simulation task and its STOPPED event: writes the result, then marks the job succeeded. */
 async function finish(jobId: string, status: 'succeeded' | 'failed' = 'succeeded'): Promise<void> {
@@ -78,6 +84,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  await Promise.all(pending);
+  pending = [];
   queue.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -150,7 +158,7 @@ describe('Prefer: wait', () => {
   it('holds GET until the job ends, and says so with Preference-Applied', async () => {
     // Prepare: the job ends 300 ms after the request starts.
     const created = (await request(app).post('/simulations').send(sampleInput)).body as { id: string };
-    setTimeout(() => void finish(created.id), 300);
+    finishLater(created.id, 300);
     // Act
     const started = Date.now();
     const response = await request(app).get(`/simulations/${created.id}`).set('prefer', 'wait=5');
@@ -182,7 +190,7 @@ describe('Prefer: wait', () => {
 
   it('caps a long wait below the route deadline', async () => {
     const created = (await request(app).post('/simulations').send(sampleInput)).body as { id: string };
-    setTimeout(() => void finish(created.id), 100);
+    finishLater(created.id, 100);
 
     const response = await request(app).get(`/simulations/${created.id}`).set('prefer', 'wait=3600');
 
@@ -196,7 +204,7 @@ describe('Prefer: wait', () => {
     const original = store.create.bind(store);
     store.create = async (job) => {
       const stored = await original(job);
-      setTimeout(() => void finish(job.id), 200);
+      finishLater(job.id, 200);
       return stored;
     };
     // Act
