@@ -52,11 +52,21 @@ async function startApi(runtime: 'ecs' | 'lambda', dataDir: string): Promise<Run
 
 const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
 
+let browser: Browser;
+
+beforeAll(async () => {
+  // One browser for both runtimes; launch() starts it from a fresh temporary profile (user-data-dir).
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on %s', (runtime) => {
   let dataDir: string;
   let api: RunningApi;
   let web: WebServer;
-  let browser: Browser;
   let page: Page;
   const problems: string[] = [];
 
@@ -64,9 +74,8 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
     dataDir = await mkdtemp(join(tmpdir(), 'web-e2e-'));
     api = await startApi(runtime, dataDir);
     web = await startWebServer({ apiUrl: api.url });
-    // launch() starts from a fresh temporary profile (user-data-dir) each time.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
+    // A fresh context per runtime: no cache, no stored preflights from the other run.
+    page = await (await browser.newContext()).newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
@@ -76,7 +85,7 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.context().close();
     await web?.close();
     await api?.close();
     await rm(dataDir, { recursive: true, force: true });
