@@ -111,12 +111,6 @@ export const UNUSED_GRANTS: readonly UnusedGrant[] = [
       'The jobs routes on Lambda run the same JobsService as the API task, whose calls the suite checks end to end through the ECS runtime (test/aws); both roles get the same statements (infra/api-stack.ts).',
   },
   {
-    role: /-api-(task|jobs)$/,
-    actions: ['s3:GetObject'],
-    reason:
-      "Reading a job's result through the API (GET /simulations/:id/result). Until a route serves results, nothing reads them through the API; drop the grant if none will.",
-  },
-  {
     role: /-pacer$/,
     actions: ['ecs:StopTask'],
     reason:

@@ -24,7 +24,7 @@ interface JobView {
   readonly taskArn: string | null;
   readonly failureReason: string | null;
   readonly history: readonly { attempt: number; reason: string }[];
-  readonly result: { readonly uri: string } | null;
+  readonly result: { readonly href: string } | null;
 }
 
 beforeAll(async () => {
@@ -72,14 +72,14 @@ async function untilStatus(id: string, statuses: readonly string[], timeoutMs = 
 }
 
 /**
- * The result as a client reads it. Through the job's `result.uri` for now, read where S3 keeps
- * it; once the API serves `GET /simulations/:id/result`, this is the one place to switch.
+ * The result as a client reads it: the job's `result.href`, the API's result route, which reads
+ * S3 under the API task role.
  */
 async function readResult(job: JobView): Promise<unknown> {
   if (!job.result) return undefined;
-  const key = job.result.uri.replace(/^s3:\/\//, '');
-  const object = aws.s3.objects.get(key);
-  return object ? (JSON.parse(object.body.toString('utf8')) as unknown) : undefined;
+  const response = await fetch(new URL(job.result.href, aws.apiUrl));
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as unknown;
 }
 
 /** The job's objects in S3, by name under its prefix (`simulations/jobs/<id>/`). */
@@ -104,6 +104,13 @@ describe('a simulation job on the AWS parts, every call under its caller’s rol
     };
     expect(result.jobId).toBe(created.id);
     expect(result.result.landed).toBe(true);
+    expect(aws.iam.calls).toContainEqual(
+      expect.objectContaining({
+        role: expect.stringMatching(/-api-task$/),
+        action: 's3:GetObject',
+        allowed: true,
+      }),
+    );
     // Input and result stay; the checkpoint is gone.
     expect(objectsOf(done).sort()).toEqual(['input.json', 'result.json']);
     expect(aws.iam.denied()).toEqual([]);
