@@ -16,7 +16,7 @@ import { ApiKeys } from './constructs/api-keys.js';
 import { AppSecurityGroups } from './constructs/app-security-groups.js';
 import { API_CONTAINER, EcsApiService } from './constructs/ecs-api-service.js';
 import { EcsCluster } from './constructs/ecs-cluster.js';
-import { type PolicyStatement, stopTasksStatement } from './constructs/iam-role.js';
+import { listPrefixStatement, type PolicyStatement, stopTasksStatement } from './constructs/iam-role.js';
 import { Jobs, PACER_TIMEOUT_SECONDS } from './constructs/jobs.js';
 import { JobsStorage, SIMULATION_OBJECT_PREFIX } from './constructs/jobs-storage.js';
 import { LambdaGroups } from './constructs/lambda-groups.js';
@@ -153,13 +153,15 @@ export class ApiStack extends TerraformStack {
     // together), so the API gets the jobs variables too.
     const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment, ...corsEnvironment(config) };
     // What the API itself does with jobs: store inputs, read results, queue, undo on failure, and
-    // stop the task of a cancelled job.
+    // stop the task of a cancelled job. Listing the prefix makes a result the bucket's lifecycle
+    // expired a 404 NoSuchKey, which the result route answers as 404, instead of AccessDenied.
     const apiStatements: PolicyStatement[] = [
       {
         Effect: 'Allow',
         Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
         Resource: [`${storage.bucket.arn}/${SIMULATION_OBJECT_PREFIX}*`],
       },
+      listPrefixStatement(storage.bucket.arn, SIMULATION_OBJECT_PREFIX),
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [storage.queue.arn] },
       stopTasksStatement(
         `arn:aws:ecs:${config.region}:${accountId}`,

@@ -106,7 +106,14 @@ export const UNUSED_GRANTS: readonly UnusedGrant[] = [
   },
   {
     role: /-api-jobs$/,
-    actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject', 'sqs:SendMessage', 'ecs:StopTask'],
+    actions: [
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sqs:SendMessage',
+      'ecs:StopTask',
+    ],
     reason:
       'The jobs routes on Lambda run the same JobsService as the API task, whose calls the suite checks end to end through the ECS runtime (test/aws); both roles get the same statements (infra/api-stack.ts).',
   },

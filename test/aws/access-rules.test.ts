@@ -131,16 +131,18 @@ afterAll(async () => {
 
 describe('S3 (local server, stack roles)', () => {
   it('answers a missing key 404 to a role that may list the prefix, 403 AccessDenied to one that may not', async () => {
-    // Prepare
+    // Prepare: the API task role as the stack writes it, and the same role without its list grant.
     const key = `simulations/jobs/${randomUUID()}/result.json`;
+    const noList = withoutAction('s3:ListBucket', role('-api-task'));
 
     // Act
     const withList = await failure(
-      s3As(role('-simulation-task')).send(new GetObjectCommand({ Bucket: bucket(), Key: key })),
-    );
-    const withoutList = await failure(
       s3As(role('-api-task')).send(new GetObjectCommand({ Bucket: bucket(), Key: key })),
     );
+    useIam(noList);
+    const withoutList = await failure(
+      s3As(role('-api-task'), noList).send(new GetObjectCommand({ Bucket: bucket(), Key: key })),
+    ).finally(() => useIam(undefined));
 
     // Assess (GetObject API reference, "Permissions")
     expect(withList.name).toBe('NoSuchKey');
@@ -154,12 +156,18 @@ describe('S3 (local server, stack roles)', () => {
 
   it('lets the object store read absence only where listing is granted', async () => {
     const key = `s3://${bucket()}/simulations/jobs/${randomUUID()}/result.json`;
+    const noList = withoutAction('s3:ListBucket', role('-api-task'));
 
     const simulation = new S3ObjectStore(s3As(role('-simulation-task')), bucket());
     const api = new S3ObjectStore(s3As(role('-api-task')), bucket());
+    const apiWithoutList = new S3ObjectStore(s3As(role('-api-task'), noList), bucket());
 
     expect(await simulation.get(key)).toBeUndefined();
-    await expect(api.get(key)).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(await api.get(key)).toBeUndefined();
+    useIam(noList);
+    await expect(apiWithoutList.get(key))
+      .rejects.toMatchObject({ name: 'AccessDenied' })
+      .finally(() => useIam(undefined));
   });
 
   it('refuses writes outside the simulation prefix', async () => {

@@ -127,6 +127,26 @@ describe('a simulation job on the AWS parts, every call under its caller’s rol
     );
   });
 
+  it('answers 404 result_not_found, not a 500, once the bucket lifecycle expired a result', async () => {
+    // Prepare: a succeeded job whose result object is gone, as the lifecycle rule's expiration
+    // removes it (infra/constructs/jobs-storage.ts) while the job record stays.
+    const created = await post(sampleInput);
+    const done = await untilStatus(created.id, ['succeeded', 'failed']);
+    expect(done.status, done.failureReason ?? '').toBe('succeeded');
+    const resultKey = [...aws.s3.objects.keys()].find((k) =>
+      k.endsWith(`/simulations/jobs/${created.id}/result.json`),
+    );
+    aws.s3.objects.delete(resultKey ?? '');
+
+    // Act
+    const response = await fetch(new URL(done.result?.href ?? '', aws.apiUrl));
+
+    // Assess: S3 says NoSuchKey only to a role allowed to list the prefix; AccessDenied would be a 500.
+    expect(response.status, await response.clone().text()).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('result_not_found');
+    expect(aws.iam.denied()).toEqual([]);
+  });
+
   it('answers a repeated Idempotency-Key with the first job and removes the input it stored again', async () => {
     // Prepare
     const inputs = () => [...aws.s3.objects.keys()].filter((k) => k.endsWith('/input.json')).length;

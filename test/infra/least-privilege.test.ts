@@ -64,6 +64,19 @@ describe('jobs permissions', () => {
     }
   });
 
+  it('lets the API (task and jobs Lambda) read results and list only their prefix, so an expired result is 404', () => {
+    for (const fragment of ['api_task-role', 'lambda_jobs_role']) {
+      const statements = statementsOf(fragment);
+
+      const [list] = granting(statements, 's3:ListBucket');
+      const [read] = granting(statements, 's3:GetObject');
+
+      expect(list?.Condition, fragment).toEqual({ StringLike: { 's3:prefix': ['simulations/*'] } });
+      expect(list?.Action, fragment).toEqual(['s3:ListBucket']);
+      expect(read?.Resource, fragment).toEqual([expect.stringMatching(/\/simulations\/\*$/)]);
+    }
+  });
+
   it('gives the pacer and task-events only the calls they make', () => {
     const pacer = statementsOf('jobs_pacer_role').flatMap((s) => s.Action);
     const taskEvents = statementsOf('jobs_task-events_role').flatMap((s) => s.Action);
