@@ -18,6 +18,10 @@ export type RequestGuard = (input: {
   route: RouteDefinition;
   event: APIGatewayProxyEvent;
   invocation: Invocation;
+  /** Epoch ms by which the response is sent (the handler's deadline, 504 past it). */
+  deadlineAt?: number;
+  /** Registers a step to run once the response has been sent, whatever it was (a slot's release). */
+  onFinished?: (step: () => void) => void;
 }) => Promise<Readonly<Record<string, string>> | undefined>;
 
 export interface LambdaToExpressOptions {
@@ -72,11 +76,15 @@ export function lambdaToExpress(
 
     let extraHeaders: Record<string, string> = {};
     let timer: NodeJS.Timeout | undefined;
+    const finished: (() => void)[] = [];
+    const onFinished = (step: () => void) => {
+      finished.push(step);
+    };
     try {
       if (hasBody(req)) await readBody(req, res);
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
       for (const guard of guards) {
-        const added = await guard({ route, event, invocation });
+        const added = await guard({ route, event, invocation, deadlineAt, onFinished });
         if (added) extraHeaders = { ...extraHeaders, ...added };
       }
       const context = createHandlerContext({
@@ -106,6 +114,8 @@ export function lambdaToExpress(
       sendError(res, error, options.logger, extraHeaders);
     } finally {
       clearTimeout(timer);
+      // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
+      for (const step of finished) step();
     }
   };
 }

@@ -11,6 +11,8 @@ import {
 } from '../handlers/simulations.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
+export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
+
 /**
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
  * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
@@ -37,8 +39,16 @@ export interface RouteDefinition {
   readonly targets: readonly Target[];
   /** Which limit applies and how many points one request costs. */
   readonly rateLimit: { readonly class: RateClass; readonly cost: number };
-  /** The Lambda function that serves this route when it runs on Lambda. */
+  /**
+   * The Lambda function that serves this route when it runs on Lambda, and the group its
+   * concurrency is counted in on both runtimes; declared in `lambdaGroups`.
+   */
   readonly lambdaGroup: string;
+  /**
+   * Most requests of this one route in flight at once across every process of both runtimes, on
+   * top of its group's bound (adapters/concurrency). Unset: only the group's bound applies.
+   */
+  readonly maxConcurrency?: number;
   /** The handler's deadline; past it the client gets a 504 (`context.getRemainingTimeInMillis()` counts it down). */
   readonly timeoutMs: number;
   /** Largest accepted request body; defaults to `MAX_BODY_BYTES`. */
