@@ -20,13 +20,11 @@ export class RoundTripCounter {
       const upstream = createConnection(target);
       counter.sockets.add(client).add(upstream);
       client.on('data', (chunk) => {
-       
         if (counter.answeredSinceLastWrite) counter.turns += 1;
         counter.answeredSinceLastWrite = false;
         upstream.write(chunk);
       });
       upstream.on('data', (chunk) => {
-       
         counter.answeredSinceLastWrite = true;
         client.write(chunk);
       });
