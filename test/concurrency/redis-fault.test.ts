@@ -6,15 +6,7 @@ import { RATE_LIMIT_REDIS_OPTIONS } from '../../adapters/rate-limit/store-client
 import { createRedisClient } from '../../app/redis.js';
 import { PrivateRedis } from '../helpers/redis-server.js';
 import { capturingLogger } from '../rate-limit/support.js';
-import {
-  boundedGuard,
-  ecsApp,
-  HELD_GROUP,
-  heldHandler,
-  heldRoute,
-  inFlightProbe,
-  untilReady,
-} from './support.js';
+import { boundedGuard, ecsApp, HELD_GROUP, heldRoute, untilReady } from './support.js';
 
 function events(lines: Record<string, unknown>[], name: string): Record<string, unknown>[] {
   return lines.filter((line) => line.event === name);
