@@ -67,9 +67,8 @@ describe('Max Concurrency in one process (shared Redis)', () => {
     // Act
     const answers = await Promise.all(
       Array.from({ length: 6 }, async (_, i) => {
-        const started = performance.now();
         const answer = await request(app).get(`/held/${i}`);
-        return { answer, ms: performance.now() - started };
+        return { answer, endedAt: performance.now() };
       }),
     );
     const after = await request(app).get('/quick');
@@ -80,8 +79,11 @@ describe('Max Concurrency in one process (shared Redis)', () => {
     expect(admitted).toHaveLength(2);
     expect(refused).toHaveLength(4);
     expect(Number(await shared.redis().get(inFlightProbe(prefix).maxKey))).toBe(2);
-    for (const { answer, ms } of refused) {
-      expect(ms).toBeLessThan(250);
+    // Refused at once: every refusal was answered before any admitted request ended its hold.
+    expect(Math.max(...refused.map((a) => a.endedAt))).toBeLessThan(
+      Math.min(...admitted.map((a) => a.endedAt)),
+    );
+    for (const { answer } of refused) {
       expect(answer.headers['retry-after']).toBe('1');
       expect(answer.headers['ratelimit-policy']).toBe('"standard-anonymous";q=1000000000;w=60');
       expect(answer.body).toEqual({
@@ -138,7 +140,7 @@ describe('Max Concurrency in one process (shared Redis)', () => {
   });
 
   it('queues for a slot for up to maxQueueMs, then refuses', async () => {
-    // Prepare: one slot, each request holds it 100 ms, a request may wait 250 ms for it.
+    // Prepare: one slot, each request holds it 100 ms, a request may wait 400 ms for it.
     const prefix = shared.prefix();
     const redis = await leaseClient();
     const routes = heldRoutes(prefix, 100);
@@ -146,13 +148,13 @@ describe('Max Concurrency in one process (shared Redis)', () => {
       redis,
       prefix,
       routes,
-      groups: { [HELD_GROUP]: { maxConcurrency: 1, maxQueueMs: 250 } },
+      groups: { [HELD_GROUP]: { maxConcurrency: 1, maxQueueMs: 400 } },
     });
     const app = ecsApp(routes, guard);
 
     // Act
     const answers = await Promise.all(
-      Array.from({ length: 5 }, async (_, i) => {
+      Array.from({ length: 7 }, async (_, i) => {
         const started = performance.now();
         const answer = await request(app).get(`/held/${i}`);
         return { status: answer.status, ms: performance.now() - started };
@@ -162,10 +164,11 @@ describe('Max Concurrency in one process (shared Redis)', () => {
     // Assess: the first runs at once, the next ones in turn while the queue lasts, one at a time.
     const admitted = answers.filter((a) => a.status === 200).length;
     expect(admitted).toBeGreaterThanOrEqual(2);
-    expect(admitted).toBeLessThanOrEqual(3);
+    expect(admitted).toBeLessThanOrEqual(4);
     const refused = answers.filter((a) => a.status !== 200);
+    expect(refused.length).toBeGreaterThan(0);
     expect(refused.map((a) => a.status)).toEqual(refused.map(() => 503));
-    for (const { ms } of refused) expect(ms).toBeGreaterThanOrEqual(235);
+    for (const { ms } of refused) expect(ms).toBeGreaterThanOrEqual(385);
     expect(Number(await shared.redis().get(inFlightProbe(prefix).maxKey))).toBe(1);
   });
 

@@ -16,6 +16,8 @@ export interface ExactnessResult {
   readonly slowestRefusalMs: number;
   /** The same as the sending client saw it, connection set-up and its own CPU included. */
   readonly slowestRefusalClientMs: number;
+  /** The quickest admitted request inside the API: its hold plus everything else it waited for. */
+  readonly fastestAdmittedMs: number;
   /** Every refusal's time inside the API, ascending. */
   readonly refusalMs: readonly number[];
   /** Refusals without `concurrency_limited` and `Retry-After: 1`. */
@@ -85,6 +87,7 @@ export async function runExactness(options: {
       maxInFlight: Number(await admin.get(inFlightProbe(options.prefix).maxKey)),
       slowestRefusalMs: Math.max(0, ...refused.map((a) => a.serverMs)),
       slowestRefusalClientMs: Math.max(0, ...refused.map((a) => a.ms)),
+      fastestAdmittedMs: Math.min(...answers.filter((a) => a.status === 200).map((a) => a.serverMs)),
       refusalMs: refused.map((a) => a.serverMs).sort((a, b) => a - b),
       malformedRefusals: refused.filter((a) => a.code !== 'concurrency_limited' || a.retryAfter !== '1')
         .length,

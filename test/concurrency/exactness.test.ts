@@ -25,9 +25,11 @@ describe('Group Max Concurrency across processes and runtimes', () => {
     expect(result.admitted + result.refused).toBe(200);
     expect(result.other).toEqual([]);
     expect(result.malformedRefusals).toBe(0);
-    // Refused at once: no refusal waited for a slot, which would take until a holder finished.
+    // Refused at once: every refusal took less time in the API than the quickest admitted request,
+    // which held its slot 600 ms; waiting for a slot would take at least until a holder finished.
     // The 50 ms target is a speed figure: `npm run bench -- concurrency` measures it (a timed
     // assertion here would measure the shared machine's load, not the bound).
-    expect(result.slowestRefusalMs).toBeLessThan(HOLD_MS);
+    expect(result.fastestAdmittedMs).toBeGreaterThanOrEqual(HOLD_MS);
+    expect(result.slowestRefusalMs).toBeLessThan(result.fastestAdmittedMs);
   }, 60_000);
 });

@@ -36,7 +36,7 @@ describe('Max Concurrency when Redis fails', () => {
     const counted = () => {
       running += 1;
       most = Math.max(most, running);
-      return sleep(300).finally(() => {
+      return sleep(500).finally(() => {
         running -= 1;
       });
     };
@@ -56,10 +56,19 @@ describe('Max Concurrency when Redis fails', () => {
       logger,
     });
     const app = ecsApp(routes, guard);
+    let answered = 0;
     const burst = async (size: number) => {
       most = 0;
+      answered = 0;
       const answers = await Promise.all(
-        Array.from({ length: size }, (_, i) => request(app).get(`/held/${i}`)),
+        Array.from({ length: size }, (_, i) =>
+          request(app)
+            .get(`/held/${i}`)
+            .then((answer) => {
+              answered += 1;
+              return answer;
+            }),
+        ),
       );
       return { statuses: answers.map((a) => a.status).sort(), answers, most };
     };
@@ -68,7 +77,8 @@ describe('Max Concurrency when Redis fails', () => {
     // outage; Redis back; a burst after.
     const before = await burst(8);
     const inFlight = burst(8);
-    await sleep(100);
+    // Every request of the burst decided in Redis: 4 running, 4 refused.
+    while (running < 4 || answered < 4) await sleep(5);
     await server.stop();
     const whileHeld = await burst(4);
     const raced = await inFlight;
