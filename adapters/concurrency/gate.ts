@@ -95,6 +95,10 @@ export class ConcurrencyGate {
       },
       (error: unknown): Decision => {
         this.health.failed(error);
+        // A command that timed out against a frozen Redis may still run once it thaws; the
+        // release queued behind it on the same connection then undoes it at once, instead of
+        // the orphaned lease holding a slot until its deadline.
+        leases.release(bounds.bounds, leaseId).catch(() => {});
         return this.tryLocally(bounds, 'local');
       },
     );

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_REDIS_OPTIONS } from '../../adapters/rate-limit/store-client.js';
@@ -109,5 +109,48 @@ describe('Max Concurrency when Redis fails', () => {
     // Shared again: the restarted (empty) Redis holds the bound of 4 for every process.
     expect(after.statuses).toEqual([200, 200, 200, 200, 503, 503, 503, 503]);
     expect(after.most).toBe(4);
+  }, 30_000);
+
+  it('falls back to local bounds when Redis freezes (SIGSTOP), and leaves no lease behind when it thaws', async () => {
+    // Prepare: the concurrency step alone (the rate limiter's own answer to a frozen Redis is its
+    // business); a bound of 2 shared by 2 instances: 1 per process while Redis does not answer.
+    const client = createRedisClient({ url: server.url }, RATE_LIMIT_REDIS_OPTIONS);
+    await untilReady(client);
+    const admin = new Redis(server.url);
+    const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+    const routes = [heldRoute('GET', '/quick', () => async () => ({ statusCode: 200, body: '{}' }))];
+    const { logger, lines } = capturingLogger();
+    const { guard } = boundedGuard({
+      redis: client,
+      prefix: 'freeze:',
+      routes,
+      groups: { [HELD_GROUP]: { maxConcurrency: 2 } },
+      expectedInstances: 2,
+      logger,
+      rateLimited: false,
+    });
+    const app = ecsApp(routes, guard);
+    try {
+      await request(app).get('/quick'); // Redis has answered once: past the start-up grace
+      // Act
+      process.kill(pid, 'SIGSTOP');
+      const frozen = await request(app).get('/quick');
+      process.kill(pid, 'SIGCONT');
+      await sleep(200);
+      const thawed = await request(app).get('/quick');
+
+      // Assess: answered from the local bound after the command timeout, not a 5xx; once Redis
+      // runs again, the timed-out lease it took late has been undone by the release behind it.
+      expect(frozen.status).toBe(200);
+      expect(thawed.status).toBe(200);
+      expect(events(lines, 'concurrency_store_down')).toHaveLength(1);
+      expect(events(lines, 'concurrency_store_recovered')).toHaveLength(1);
+      await sleep(50);
+      expect(await admin.zcard(`freeze:cc:group:${HELD_GROUP}`)).toBe(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      client.disconnect();
+      admin.disconnect();
+    }
   }, 30_000);
 });
