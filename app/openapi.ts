@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lambdaGroups } from './lambda-groups.js';
 import { type RouteDefinition, resourceTemplate } from './routes.js';
 
 /**
@@ -112,6 +113,10 @@ function responsesFor(route: RouteDefinition): Record<string, unknown> {
     ...(route.rateLimit.class === 'none'
       ? {}
       : { '401': error('Unknown API key'), '429': error('Rate limited; see Retry-After') }),
+    // Bounded in the route table (an environment may lift or set bounds; see MAX_CONCURRENCY).
+    ...(route.maxConcurrency !== undefined || lambdaGroups[route.lambdaGroup]?.maxConcurrency !== undefined
+      ? { '503': error('Too many requests in flight (concurrency_limited); see Retry-After') }
+      : {}),
     '5XX': error('Server error; the message is not shown'),
   };
 }
