@@ -8,6 +8,8 @@ import { inFlightProbe } from './support.js';
 export interface ExactnessResult {
   readonly admitted: number;
   readonly refused: number;
+  /** Times the processes asked for slots: one per request when none waited or retried. */
+  readonly tries: number;
   /** Answers that were neither 200 nor the documented 503. */
   readonly other: readonly number[];
   /** The most handlers ever running at once, counted inside them in Redis. */
@@ -69,19 +71,18 @@ export async function runExactness(options: {
     const ready = await Promise.all(readers.map((next) => next()));
     if (ready.some((line) => line !== 'ready')) throw new Error(`workers not ready: ${ready.join(', ')}`);
     for (const child of children) child.stdin.write('go\n');
-    const answers = (await Promise.all(readers.map((next) => next()))).flatMap(
+    const reports = (await Promise.all(readers.map((next) => next()))).map(
       (line) =>
         JSON.parse(line) as {
-          status: number;
-          ms: number;
-          serverMs: number;
-          code?: string;
-          retryAfter?: string;
-        }[],
+          answers: { status: number; ms: number; serverMs: number; code?: string; retryAfter?: string }[];
+          tries: number;
+        },
     );
+    const answers = reports.flatMap((report) => report.answers);
     const refused = answers.filter((a) => a.status === 503);
     return {
       admitted: answers.filter((a) => a.status === 200).length,
+      tries: reports.reduce((sum, report) => sum + report.tries, 0),
       refused: refused.length,
       other: answers.filter((a) => a.status !== 200 && a.status !== 503).map((a) => a.status),
       maxInFlight: Number(await admin.get(inFlightProbe(options.prefix).maxKey)),

@@ -51,6 +51,17 @@ const bounded = boundedGuard({
   routes,
   groups: { [HELD_GROUP]: { maxConcurrency: Number(limitText) } },
 });
+/**
+ * How many times this process asked for slots for the measured requests: once per request means
+ * no request waited or retried (a queued one asks again until its queue time is over).
+ */
+let tries = 0;
+const tryAcquire = bounded.gate.tryAcquire.bind(bounded.gate);
+bounded.gate.tryAcquire = (bounds, deadlineAt) => {
+  if (measuring) tries += 1;
+  return tryAcquire(bounds, deadlineAt);
+};
+let measuring = false;
 /** Per request id: ms from the guard step's start (rate limit + slot) to its decision. */
 const decisionMs = new Map<string, number>();
 const guard: RequestGuard = async (input) => {
@@ -147,13 +158,14 @@ await new Promise<void>((resolve) => {
 // Waves of 10 every 25 ms: the first waves of every process race for the slots together, and all
 // of them arrive within 100 ms, while the first admitted requests still hold their slots (400 ms).
 const WAVE = 10;
+measuring = true;
 const sending: Promise<Answer>[] = [];
 for (let n = 0; n < requests; n += 1) {
   if (n > 0 && n % WAVE === 0) await sleep(25);
   sending.push(send(n));
 }
 const answers = await Promise.all(sending);
-process.stdout.write(`${JSON.stringify(answers)}\n`);
+process.stdout.write(`${JSON.stringify({ answers, tries })}\n`);
 leaseRedis.disconnect();
 handlerRedis.disconnect();
 process.exit(0);

@@ -25,11 +25,10 @@ describe('Group Max Concurrency across processes and runtimes', () => {
     expect(result.admitted + result.refused).toBe(200);
     expect(result.other).toEqual([]);
     expect(result.malformedRefusals).toBe(0);
-    // Refused at once: every refusal took less time in the API than the quickest admitted request,
-    // which held its slot 600 ms; waiting for a slot would take at least until a holder finished.
-    // The 50 ms target is a speed figure: `npm run bench -- concurrency` measures it (a timed
-    // assertion here would measure the shared machine's load, not the bound).
-    expect(result.fastestAdmittedMs).toBeGreaterThanOrEqual(HOLD_MS);
-    expect(result.slowestRefusalMs).toBeLessThan(result.fastestAdmittedMs);
+    // Refused at once: each request asked for its slot once (with the rate-limit count, one
+    // round trip) and was answered on that answer; none waited or retried. How fast that is (the
+    // 50 ms target) is a speed figure, measured by `npm run bench -- concurrency`: a timed
+    // assertion here would measure the load of the shared machine, not the bound.
+    expect(result.tries).toBe(200);
   }, 60_000);
 });
