@@ -143,6 +143,9 @@ export const routes: readonly RouteDefinition[] = [
     // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
     rateLimit: { class: 'standard', cost: 1 },
     lambdaGroup: 'jobs',
+    // Polls (long ones with `Prefer: wait`) may hold at most 30 of the group's slots, so
+    // submissions and cancels always find room.
+    maxConcurrency: 30,
     timeoutMs: 5_000,
     summary: 'A simulation: status, attempts, timestamps, task, failure reason, result location',
   },
