@@ -9,6 +9,7 @@ import { createHandlerContext } from './handler-context.js';
 import { GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
+import { bodyDeadline, readBodyBy } from './read-body.js';
 
 /**
  * A step that runs before the handler (rate limiting, authentication). It throws an HttpError to
@@ -81,7 +82,11 @@ export function lambdaToExpress(
       finished.push(step);
     };
     try {
-      if (hasBody(req)) await readBody(req, res);
+      // The body counts against the route's deadline: it must arrive within its share of it.
+      if (hasBody(req)) {
+        const bodyBy = bodyDeadline(startedAt, route.timeoutMs, deadlineAt);
+        await readBodyBy(req, readBody(req, res), bodyBy, bodyBy - startedAt);
+      }
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
       for (const guard of guards) {
         const added = await guard({ route, event, invocation, deadlineAt, onFinished });

@@ -100,12 +100,24 @@ export class PrivateRedis {
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
 
+  /** SIGSTOP: Redis keeps its sockets open and answers nothing, like a hung or paused node. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
+    // A frozen process gets SIGKILL too, but resume it so nothing waits on a stopped child.
+    child.kill('SIGCONT');
     await exited;
   }
 }
