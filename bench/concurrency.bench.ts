@@ -125,7 +125,7 @@ async function exactness(prefix: string): Promise<void> {
   });
   const ratio = result.maxInFlight / 5;
   console.log(
-    `Exactness: most in flight ${result.maxInFlight} / bound 5 = ${ratio.toFixed(2)} (target exactly 1.00) ${ratio === 1 ? 'PASS' : 'MISS'}; admitted ${result.admitted}, refused ${result.refused}, other ${result.other.length}, malformed refusals ${result.malformedRefusals}`,
+    `Exactness: most in flight ${result.maxInFlight} / bound 5 = ${ratio.toFixed(2)} (target exactly 1.00) ${ratio === 1 ? 'PASS' : 'MISS'}; admitted ${result.admitted}, refused ${result.refused}, other ${result.other.length}, malformed refusals ${result.malformedRefusals}, Redis too slow to answer ${result.unanswered}`,
   );
   const within = result.refusalMs.filter((t) => t < 50).length;
   console.log(

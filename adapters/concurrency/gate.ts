@@ -13,7 +13,12 @@ export type SlotSource = 'redis' | 'local' | 'memory';
 
 export type Decision =
   | { readonly admitted: true; readonly source: SlotSource; release(): void }
-  | { readonly admitted: false; readonly source: SlotSource; readonly bound: ConcurrencyBound };
+  | { readonly admitted: false; readonly source: SlotSource; readonly bound: ConcurrencyBound }
+  /** Redis did not answer in time: it may still grant the lease, so nothing is admitted on top. */
+  | { readonly admitted: false; readonly source: 'unanswered' };
+
+/** ioredis rejects a command that got no answer within `commandTimeout` with this message. */
+const TIMED_OUT = /timed out/i;
 
 export interface ConcurrencyGateOptions {
   /** Route id → its bounds (see resolveConcurrencyBounds); routes not in it are not bounded. */
@@ -97,10 +102,15 @@ export class ConcurrencyGate {
       },
       (error: unknown): Decision => {
         this.health.failed(error);
-        // A command that timed out against a frozen Redis may still run once it thaws; the
-        // release queued behind it on the same connection then undoes it at once, instead of
-        // the orphaned lease holding a slot until its deadline.
-        leases.release(bounds.bounds, leaseId).catch(() => {});
+        if (error instanceof Error && TIMED_OUT.test(error.message)) {
+          // A slow or frozen Redis is not a missing one: the command may still run, and may
+          // already have run, so a local slot on top could pass the bound. Refuse instead; the
+          // release queued behind it on the same connection undoes the lease if it is granted
+          // late, instead of that lease holding a slot until its deadline.
+          leases.release(bounds.bounds, leaseId).catch(() => {});
+          return { admitted: false, source: 'unanswered' };
+        }
+        // No connection (no offline queue: the command failed at once, nothing was sent).
         return this.tryLocally(bounds, 'local');
       },
     );
@@ -118,7 +128,7 @@ export class ConcurrencyGate {
   ): Promise<Decision> {
     const until = Math.min(arrivedAt + bounds.maxQueueMs, deadlineAt);
     let decision = refused;
-    while (!decision.admitted) {
+    while (!decision.admitted && decision.source !== 'unanswered') {
       const pause = QUEUE_POLL_MS.min + Math.random() * QUEUE_POLL_MS.spread;
       if (Date.now() + pause >= until) return decision;
       await sleep(pause);
@@ -128,7 +138,11 @@ export class ConcurrencyGate {
   }
 
   /** Counts a refusal per route and bound, and logs it with the count so far. */
-  noteRefusal(route: RouteDefinition, bounds: RouteBounds, decision: Decision & { admitted: false }): void {
+  noteRefusal(
+    route: RouteDefinition,
+    bounds: RouteBounds,
+    decision: Decision & { admitted: false; bound: ConcurrencyBound },
+  ): void {
     const id = routeId(route);
     const key = `${id}\n${decision.bound.id}`;
     const refused = (this.refusals.get(key) ?? 0) + 1;

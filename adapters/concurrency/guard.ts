@@ -1,6 +1,6 @@
 import type { RequestGuard } from '../lambda-to-express.js';
 import type { ConcurrencyGate } from './gate.js';
-import { ConcurrencyLimitedError } from './refusal.js';
+import { ConcurrencyLimitedError, ConcurrencyUnavailableError } from './refusal.js';
 
 /**
  * Adds Max Concurrency and Group Max Concurrency to a guard (the rate limiter), on both runtimes.
@@ -32,6 +32,8 @@ export function withConcurrencyBounds(inner: RequestGuard | undefined, gate: Con
     let decision = await first;
     if (!decision.admitted && bounds.maxQueueMs > 0)
       decision = await gate.queue(bounds, arrivedAt, deadlineAt, decision);
+    if (!decision.admitted && decision.source === 'unanswered')
+      throw new ConcurrencyUnavailableError(headers);
     if (!decision.admitted) {
       gate.noteRefusal(input.route, bounds, decision);
       throw new ConcurrencyLimitedError(decision.bound.scope, headers);

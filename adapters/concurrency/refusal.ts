@@ -26,3 +26,17 @@ export class ConcurrencyLimitedError extends HttpError {
     return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }
+
+/**
+ * Redis did not answer the lease request within the command timeout (a frozen or overloaded
+ * Redis): the lease may still be granted, so admitting on a local count could pass the bound.
+ * Logged once per outage by the gate, so not again per request.
+ */
+export class ConcurrencyUnavailableError extends HttpError {
+  constructor(headers: Readonly<Record<string, string>> = {}) {
+    super(503, 'concurrency_unavailable', 'Concurrency bounds cannot be checked right now; retry shortly', {
+      headers: { ...headers, 'retry-after': String(CONCURRENCY_RETRY_AFTER_SECONDS) },
+      expected: true,
+    });
+  }
+}

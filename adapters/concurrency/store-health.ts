@@ -33,7 +33,7 @@ export class LeaseStoreHealth {
         event: 'concurrency_store_down',
         localLimits: this.localLimitsText(),
       },
-      'concurrency lease store unavailable: each process holds its share of every bound until it is back',
+      'concurrency lease store unavailable: each process holds its share of every bound while it is unreachable, and refuses what it does not answer in time',
     );
   }
 

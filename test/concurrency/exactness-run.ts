@@ -22,9 +22,14 @@ export interface ExactnessResult {
   readonly fastestAdmittedMs: number;
   /** Every refusal's time inside the API, ascending. */
   readonly refusalMs: readonly number[];
-  /** Refusals without `concurrency_limited` and `Retry-After: 1`. */
+  /** Refused because Redis did not answer within the command timeout (a starved machine). */
+  readonly unanswered: number;
+  /** Refusals without a documented code and `Retry-After: 1`. */
   readonly malformedRefusals: number;
 }
+
+/** The full bound, or Redis not answering in time: the two documented 503s. */
+const REFUSAL_CODES = new Set(['concurrency_limited', 'concurrency_unavailable']);
 
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'exactness-worker.ts');
 
@@ -90,8 +95,9 @@ export async function runExactness(options: {
       slowestRefusalClientMs: Math.max(0, ...refused.map((a) => a.ms)),
       fastestAdmittedMs: Math.min(...answers.filter((a) => a.status === 200).map((a) => a.serverMs)),
       refusalMs: refused.map((a) => a.serverMs).sort((a, b) => a - b),
-      malformedRefusals: refused.filter((a) => a.code !== 'concurrency_limited' || a.retryAfter !== '1')
+      malformedRefusals: refused.filter((a) => !REFUSAL_CODES.has(a.code ?? '') || a.retryAfter !== '1')
         .length,
+      unanswered: refused.filter((a) => a.code === 'concurrency_unavailable').length,
     };
   } finally {
     admin.disconnect();

@@ -41,6 +41,9 @@ const routes = [
     'GET',
     '/held/:n',
     heldHandler({ redis: handlerRedis, probe: inFlightProbe(prefix), holdMs: Number(holdText) }),
+    // A deadline no starved machine reaches: past it the slot is freed (504) while the handler,
+    // which cannot be cancelled, still runs and would be counted beside the next holder.
+    { timeoutMs: 30_000 },
   ),
   // The same path through the app in another group, to warm the process up without a slot.
   heldRoute('GET', '/warm/:n', quickHandler, { lambdaGroup: 'warm-up', maxConcurrency: 1_000 }),

@@ -19,12 +19,15 @@ describe('Group Max Concurrency across processes and runtimes', () => {
       holdMs: HOLD_MS,
     });
 
-    // Assess: the bound is reached and never passed, measured inside the handlers.
-    expect(result.maxInFlight).toBe(5);
+    // Assess: the bound is reached and never passed, measured inside the handlers; every other
+    // answer is a documented 503.
+    expect({
+      maxInFlight: result.maxInFlight,
+      answered: result.admitted + result.refused,
+      other: result.other,
+      malformedRefusals: result.malformedRefusals,
+    }).toEqual({ maxInFlight: 5, answered: 200, other: [], malformedRefusals: 0 });
     expect(result.admitted).toBeGreaterThanOrEqual(5);
-    expect(result.admitted + result.refused).toBe(200);
-    expect(result.other).toEqual([]);
-    expect(result.malformedRefusals).toBe(0);
     // Refused at once: each request asked for its slot once (with the rate-limit count, one
     // round trip) and was answered on that answer; none waited or retried. How fast that is (the
     // 50 ms target) is a speed figure, measured by `npm run bench -- concurrency`: a timed

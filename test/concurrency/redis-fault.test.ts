@@ -111,7 +111,7 @@ describe('Max Concurrency when Redis fails', () => {
     expect(after.most).toBe(4);
   }, 30_000);
 
-  it('falls back to local bounds when Redis freezes (SIGSTOP), and leaves no lease behind when it thaws', async () => {
+  it('refuses with 503 concurrency_unavailable while Redis is frozen (SIGSTOP), and leaves no lease behind when it thaws', async () => {
     // Prepare: the concurrency step alone (the rate limiter's own answer to a frozen Redis is its
     // business); a bound of 2 shared by 2 instances: 1 per process while Redis does not answer.
     const client = createRedisClient({ url: server.url }, RATE_LIMIT_REDIS_OPTIONS);
@@ -139,9 +139,12 @@ describe('Max Concurrency when Redis fails', () => {
       await sleep(200);
       const thawed = await request(app).get('/quick');
 
-      // Assess: answered from the local bound after the command timeout, not a 5xx; once Redis
-      // runs again, the timed-out lease it took late has been undone by the release behind it.
-      expect(frozen.status).toBe(200);
+      // Assess: a frozen Redis may still grant the lease it was asked for, so nothing is admitted
+      // on a local count: 503 after the command timeout. Once Redis runs again, the lease it
+      // granted late has been undone by the release queued behind it.
+      expect(frozen.status).toBe(503);
+      expect(frozen.headers['retry-after']).toBe('1');
+      expect(frozen.body.error.code).toBe('concurrency_unavailable');
       expect(thawed.status).toBe(200);
       expect(events(lines, 'concurrency_store_down')).toHaveLength(1);
       expect(events(lines, 'concurrency_store_recovered')).toHaveLength(1);
