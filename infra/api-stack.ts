@@ -31,6 +31,9 @@ import type { StateBackendInput } from './synth-inputs.js';
 
 export const PROJECT = 'dual-runtime-api';
 
+/** "Amazon Resource Names (ARNs)" (IAM docs) for ACM: arn:<partition>:acm:<region>:<account>:certificate/<id>. */
+export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+
 /** `dual-runtime-api-dev`: the stack (and state file) of one environment. */
 export function stackName(env: string): string {
   return `${PROJECT}-${env}`;
@@ -110,6 +113,7 @@ export class ApiStack extends TerraformStack {
       nodes: config.redis.nodes,
       automaticFailover: config.redis.automaticFailover,
       snapshotRetentionDays: config.redis.snapshotRetentionDays,
+      destroyable: config.destroyable,
     });
     const cluster = new EcsCluster(this, 'cluster', { name });
     const storage = new JobsStorage(this, 'jobs-storage', {
@@ -117,9 +121,10 @@ export class ApiStack extends TerraformStack {
       objectExpirationDays: config.jobs.objectExpirationDays,
       queueRetentionDays: config.jobs.queueRetentionDays,
       consumerTimeoutSeconds: PACER_TIMEOUT_SECONDS,
+      destroyable: config.destroyable,
     });
 
-    const apiKeys = new ApiKeys(this, 'api-keys', { name });
+    const apiKeys = new ApiKeys(this, 'api-keys', { name, destroyable: config.destroyable });
     const baseEnvironment = { APP_ENV: config.env, LOG_LEVEL: config.logLevel, REDIS_URL: redis.url };
     // Lambda has no secret injection: functions read the AUTH token from Secrets Manager at init.
     const lambdaSecret = {
@@ -158,6 +163,7 @@ export class ApiStack extends TerraformStack {
     const runtimeEnvironment = {
       ...baseEnvironment,
       ...jobs.environment,
+      ...corsEnvironment(config),
       ...(maxConcurrency ? { MAX_CONCURRENCY: maxConcurrency } : {}),
     };
     // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
@@ -217,11 +223,25 @@ export class ApiStack extends TerraformStack {
       securityGroupId: securityGroups.lambdas.id,
     });
 
+    const configuredArn = config.alb.https?.certificateArn;
+    if (configuredArn !== undefined && !ACM_CERTIFICATE_ARN.test(configuredArn)) {
+      throw new Error(
+        `${config.env}: alb.https.certificateArn ${JSON.stringify(configuredArn)} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+      );
+    }
     const certificateArn = config.alb.https
-      ? (config.alb.https.certificateArn ??
+      ? (configuredArn ??
         new TerraformVariable(this, 'certificate_arn', {
           type: 'string',
           description: `ACM certificate of the ${config.env} ALB's HTTPS listener`,
+          nullable: false,
+          // An empty ARN would pass plan and fail at apply, after other resources changed.
+          validation: [
+            {
+              condition: `\${can(regex("${ACM_CERTIFICATE_ARN.source.replaceAll('\\', '\\\\')}", var.certificate_arn))}`,
+              errorMessage: `certificate_arn must be the ACM certificate ARN of the ${config.env} ALB (arn:aws:acm:<region>:<account>:certificate/<id>); set TF_VAR_certificate_arn (Jenkins: CERTIFICATE_ARN_${config.env.toUpperCase()}).`,
+            },
+          ],
         }).stringValue)
       : undefined;
     const rules = new RouteRules(this, 'routes', {
@@ -233,7 +253,10 @@ export class ApiStack extends TerraformStack {
       defaultAction: config.alb.defaultAction,
     });
     // ECS attaches tasks only to a target group that a listener already forwards to.
-    api.service.dependsOn = [...(api.service.dependsOn ?? []), dependable(rules.ecsDirectRule)];
+    api.service.dependsOn = [
+      ...(api.service.dependsOn ?? []),
+      ...rules.ecsAttachment.map((rule) => dependable(rule)),
+    ];
 
     new TerraformOutput(this, 'alb_dns_name', { value: alb.lb.dnsName });
     new TerraformOutput(this, 'jobs_queue_url', { value: storage.queue.url });
@@ -242,4 +265,14 @@ export class ApiStack extends TerraformStack {
     new TerraformOutput(this, 'api_service_name', { value: api.service.name });
     new TerraformOutput(this, 'simulation_task_family', { value: jobs.simulationTask.family });
   }
+}
+
+/** The API's `CORS_*` variables (app/config.ts) for this environment; `none` when it lists no origin. */
+export function corsEnvironment(config: Pick<StackConfig, 'cors'>): Record<string, string> {
+  const { allowedOrigins, allowCredentials, maxAgeSeconds } = config.cors;
+  return {
+    CORS_ALLOWED_ORIGINS: allowedOrigins.length > 0 ? allowedOrigins.join(',') : 'none',
+    CORS_ALLOW_CREDENTIALS: String(allowCredentials),
+    CORS_MAX_AGE_SECONDS: String(maxAgeSeconds),
+  };
 }

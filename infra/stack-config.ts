@@ -41,6 +41,12 @@ export interface StackConfig {
   readonly namePrefix: string;
   readonly logRetentionDays: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * `terraform destroy` then `apply` must work (dev): secrets are deleted without Secrets Manager's
+   * recovery window (which keeps their names taken for up to 30 days) and the jobs bucket is emptied
+   * on destroy. Prod keeps both protections, and the ALB's deletion protection.
+   */
+  readonly destroyable: boolean;
   readonly routing: EnvironmentRouting;
   readonly network: NetworkConfig;
   readonly alb: {
@@ -91,6 +97,15 @@ export interface StackConfig {
     readonly automaticFailover: boolean;
     readonly snapshotRetentionDays: number;
   };
+  /**
+   * Browser origins allowed to call the API (`CORS_*` on the ECS task and the API Lambdas).
+   * Empty: no cross-origin access; the API still answers other clients.
+   */
+  readonly cors: {
+    readonly allowedOrigins: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly maxAgeSeconds: number;
+  };
   readonly jobs: {
     /** The pacer's event source maximum concurrency (AWS minimum 2). */
     readonly pacerMaxConcurrency: number;
@@ -110,6 +125,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     namePrefix: 'dra-dev',
     logRetentionDays: 14,
     logLevel: 'debug',
+    destroyable: true,
     routing: routingFor('dev'),
     network: { kind: 'new', cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single' },
     alb: { deletionProtection: false, defaultAction: 'not-found' },
@@ -129,6 +145,8 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     // A small environment: a burst in dev must not take the account's pool from anything else.
     maxConcurrency: { leads: 20, jobs: 10 },
     redis: { nodeType: 'cache.t4g.micro', nodes: 1, automaticFailover: false, snapshotRetentionDays: 0 },
+    // The example frontend (`npm run web`) on a developer's machine may call dev.
+    cors: { allowedOrigins: ['http://localhost:8417'], allowCredentials: false, maxAgeSeconds: 600 },
     jobs: {
       pacerMaxConcurrency: 2,
       simulationCpu: 512,
@@ -143,6 +161,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     namePrefix: 'dra-prod',
     logRetentionDays: 90,
     logLevel: 'info',
+    destroyable: false,
     routing: routingFor('prod'),
     network: { kind: 'new', cidr: '10.50.0.0/16', azCount: 3, natGateways: 'per-az' },
     alb: { https: {}, deletionProtection: true, defaultAction: 'not-found' },
@@ -163,6 +182,8 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     lambda: { memoryMb: 1024, reservedConcurrency: {}, expectedConcurrency: 50 },
     maxConcurrency: { leads: 200 },
     redis: { nodeType: 'cache.t4g.small', nodes: 2, automaticFailover: true, snapshotRetentionDays: 7 },
+    // List the production frontends' origins here (https://app.example.com); none until then.
+    cors: { allowedOrigins: [], allowCredentials: false, maxAgeSeconds: 7_200 },
     jobs: {
       pacerMaxConcurrency: 5,
       simulationCpu: 1024,

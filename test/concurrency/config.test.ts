@@ -6,7 +6,6 @@ import {
   resolveConcurrencyBounds,
 } from '../../adapters/concurrency/bounds.js';
 import { ConfigError, loadConfig } from '../../app/config.js';
-import { buildOpenApiDocument } from '../../app/openapi.js';
 import { lambdaGroups, routes } from '../../app/routes.js';
 import { createRuntimeDeps } from '../../app/runtime-deps.js';
 
@@ -80,17 +79,6 @@ describe('Max Concurrency configuration', () => {
     expect(bounds.has('POST /leads/:leadId')).toBe(false);
     // The health check is never bounded: the ALB's checks must always get through.
     expect(bounds.has('GET /healthz')).toBe(false);
-  });
-
-  it('documents the 503 in OpenAPI for bounded routes only', () => {
-    // Act
-    const document = buildOpenApiDocument(routes, { title: 'test', version: '0' }) as {
-      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-    };
-    // Assess
-    expect(document.paths['/simulations/{id}']?.get?.responses['503']).toBeDefined();
-    expect(document.paths['/leads/{leadId}']?.post?.responses['503']).toBeDefined();
-    expect(document.paths['/healthz']?.get?.responses['503']).toBeUndefined();
   });
 
   it('writes overrides back in MAX_CONCURRENCY form', () => {

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LambdaFunction } from '../../local-stack/lambda/lambda-function.js';
 import { buildAll } from '../../scripts/build.js';
 import { startServerProcess } from '../shutdown/server-process.js';
 
@@ -95,7 +94,12 @@ describe('Dockerfile (checked without a Docker engine)', () => {
 });
 
 /** An ALB event for a request, as the target group (multi-value headers on) delivers it. */
-function albEvent(method: string, path: string, body?: unknown): Record<string, unknown> {
+function albEvent(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Record<string, unknown> {
   return {
     requestContext: {
       elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/probe/1' },
@@ -107,39 +111,41 @@ function albEvent(method: string, path: string, body?: unknown): Record<string, 
       host: ['probe.example.com'],
       'x-forwarded-for': ['203.0.113.9'],
       ...(body === undefined ? {} : { 'content-type': ['application/json'] }),
+      ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     },
     body: body === undefined ? '' : JSON.stringify(body),
     isBase64Encoded: false,
   };
 }
 
-/** Unpacks a built zip as Lambda would and sends it events in a fresh process. */
-function invokeZip(
+/** Unpacks a built zip as Lambda would and sends it events in a fresh process (the local stack's). */
+async function invokeZip(
   name: string,
   events: Record<string, unknown>[],
   env: Record<string, string>,
-): { statusCode: number; body: string; multiValueHeaders: Record<string, string[]> }[] {
+): Promise<{ statusCode: number; body: string; multiValueHeaders: Record<string, string[]> }[]> {
   const dir = join(root, 'dist', 'probe', name);
-  mkdirSync(dir, { recursive: true });
-  for (const [file, bytes] of Object.entries(
-    unzipSync(readFileSync(join(root, 'dist', 'lambda', `${name}.zip`))),
-  )) {
-    writeFileSync(join(dir, file), bytes);
+  const fn = await LambdaFunction.start({
+    name,
+    zipPath: join(root, 'dist', 'lambda', `${name}.zip`),
+    dir,
+    handler: 'lambda.handler',
+    environment: { LOG_LEVEL: 'silent', JOBS_DATA_DIR: join(dir, 'data'), ...env },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    logFd: 'ignore',
+  });
+  try {
+    const results = [];
+    for (const event of events) {
+      const outcome = await fn.invoke(event);
+      if (outcome.kind !== 'result') throw new Error(`bundle ${name} failed: ${JSON.stringify(outcome)}`);
+      results.push(JSON.parse(outcome.json));
+    }
+    return results;
+  } finally {
+    await fn.stop();
   }
-  const run = spawnSync(
-    process.execPath,
-    [
-      join(root, 'test', 'delivery', 'lambda-bundle-probe.mjs'),
-      join(dir, 'lambda.mjs'),
-      JSON.stringify(events),
-    ],
-    {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', JOBS_DATA_DIR: join(dir, 'data'), ...env },
-      encoding: 'utf8',
-    },
-  );
-  if (run.status !== 0) throw new Error(`bundle ${name} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '[]');
 }
 
 describe('Lambda zips (what the stacks deploy)', () => {
@@ -147,8 +153,8 @@ describe('Lambda zips (what the stacks deploy)', () => {
     if (!existsSync(join(root, 'dist', 'lambda', 'leads.zip'))) await buildAll(() => {});
   }, 120_000);
 
-  it("the leads function serves its routes, validates in English, and 404s other groups' routes", () => {
-    const [created, invalid, read, other] = invokeZip(
+  it("the leads function serves its routes, validates in English, and 404s other groups' routes", async () => {
+    const [created, invalid, read, other] = await invokeZip(
       'leads',
       [
         albEvent('POST', '/leads/zip-1', { name: 'Ada', email: 'ada@example.com' }),
@@ -170,8 +176,30 @@ describe('Lambda zips (what the stacks deploy)', () => {
     expect(other?.statusCode).toBe(404);
   });
 
-  it('the api function answers /openapi.json and /healthz', () => {
-    const [openapi, health] = invokeZip(
+  it('the leads function answers a CORS preflight and lets an allowed origin read its headers', async () => {
+    const page = 'https://app.example.com';
+    const [preflight, read] = await invokeZip(
+      'leads',
+      [
+        albEvent('OPTIONS', '/leads/zip-1', undefined, {
+          origin: page,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        }),
+        albEvent('GET', '/leads/zip-1', undefined, { origin: page }),
+      ],
+      { LAMBDA_GROUP: 'leads', APP_ENV: 'dev', CORS_ALLOWED_ORIGINS: page },
+    );
+    expect(preflight?.statusCode).toBe(204);
+    expect(preflight?.multiValueHeaders['access-control-allow-origin']).toEqual([page]);
+    expect(preflight?.multiValueHeaders['access-control-allow-methods']).toEqual(['GET,HEAD,POST']);
+    expect(read?.statusCode).toBe(404);
+    expect(read?.multiValueHeaders['access-control-allow-origin']).toEqual([page]);
+    expect(read?.multiValueHeaders['access-control-expose-headers']?.[0]).toContain('RateLimit');
+  });
+
+  it('the api function answers /openapi.json and /healthz', async () => {
+    const [openapi, health] = await invokeZip(
       'api',
       [albEvent('GET', '/openapi.json'), albEvent('GET', '/healthz')],
       {
@@ -183,8 +211,8 @@ describe('Lambda zips (what the stacks deploy)', () => {
     expect(health?.statusCode).toBe(200);
   });
 
-  it('the jobs function accepts a simulation and reports zod errors for a bad one', () => {
-    const [accepted, refused] = invokeZip(
+  it('the jobs function accepts a simulation and reports zod errors for a bad one', async () => {
+    const [accepted, refused] = await invokeZip(
       'jobs',
       [
         albEvent('POST', '/simulations', {

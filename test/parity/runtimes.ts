@@ -6,14 +6,29 @@ import { append, bodyBytes, type HttpCase, type NormalizedResponse, wireHeaders 
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
-  // The ALB writes X-Forwarded-For: it appends the address it saw to whatever the client sent.
+  return sendHttp(port, request, { appendForwardedFor: request.sourceIp ?? '203.0.113.7' });
+}
+
+/**
+ * Sends the case over HTTP. With `appendForwardedFor`, the address is appended to X-Forwarded-For as
+ * the ALB does (a request straight to a target); without it the headers go as the client wrote them
+ * (a request to the local ALB, which appends the address itself).
+ */
+export function sendHttp(
+  port: number,
+  request: HttpCase,
+  options: { appendForwardedFor?: string; extraHeaders?: readonly [string, string][] } = {},
+): Promise<NormalizedResponse> {
   const headers: Record<string, string[]> = {};
   const forwardedFor: string[] = [];
-  for (const [name, value] of wireHeaders(request)) {
-    if (name.toLowerCase() === 'x-forwarded-for') forwardedFor.push(value);
+  for (const [name, value] of [...wireHeaders(request), ...(options.extraHeaders ?? [])]) {
+    if (options.appendForwardedFor !== undefined && name.toLowerCase() === 'x-forwarded-for')
+      forwardedFor.push(value);
     else append(headers, name, value);
   }
-  headers['x-forwarded-for'] = [[...forwardedFor, request.sourceIp ?? '203.0.113.7'].join(', ')];
+  if (options.appendForwardedFor !== undefined) {
+    headers['x-forwarded-for'] = [[...forwardedFor, options.appendForwardedFor].join(', ')];
+  }
   const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -101,14 +116,17 @@ export const VOLATILE_HEADERS = new Set([
   'transfer-encoding',
 ]);
 
-export function comparable(response: NormalizedResponse): {
+export function comparable(
+  response: NormalizedResponse,
+  alsoVolatile: readonly string[] = [],
+): {
   status: number;
   headers: Record<string, readonly string[]>;
   body: string;
 } {
   const headers = Object.fromEntries(
     Object.entries(response.headers)
-      .filter(([name]) => !VOLATILE_HEADERS.has(name))
+      .filter(([name]) => !VOLATILE_HEADERS.has(name) && !alsoVolatile.includes(name))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   return { status: response.status, headers, body: response.body.toString('base64') };
