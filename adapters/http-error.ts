@@ -110,6 +110,26 @@ export class TooManyRequestsError extends HttpError {
   }
 }
 
+/** The client closed the connection before the answer was sent (nginx's 499; never reaches it). */
+export class ClientClosedRequestError extends HttpError {
+  constructor() {
+    super(499, 'client_closed_request', 'The client closed the connection before the answer');
+  }
+}
+
+/**
+ * A store (Redis) did not answer in time or is not connected. Its one code tells clients and
+ * operators the same thing whichever route and store it was: retry shortly.
+ */
+export class StoreUnavailableError extends HttpError {
+  constructor(cause?: unknown, retryAfterSeconds = 1) {
+    super(503, 'store_unavailable', 'A data store is unavailable; retry shortly', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      cause,
+    });
+  }
+}
+
 export class InternalError extends HttpError {
   constructor(message: string, cause?: unknown) {
     super(500, 'internal_error', message, { cause });
