@@ -7,6 +7,7 @@ import { environmentRouting } from '../infra/environments.js';
 import { type AppConfig, loadConfig } from './config.js';
 import { createApp } from './create-app.js';
 import { drainAndClose } from './graceful-shutdown.js';
+import { HTTP_SERVER_OPTIONS } from './http-server-options.js';
 import { createLogger } from './logger.js';
 import { formatRouteTable, resolveRouteTargets } from './route-targets.js';
 import { routes } from './routes.js';
@@ -35,7 +36,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     maxBodyBytes: config.maxBodyBytes,
     guards: deps.guards,
   });
-  const server = createServer((req, res) => {
+  const server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
     // While draining, every answer closes its connection so clients reconnect to a healthy task.
     if (deps.readiness.draining) res.setHeader('connection', 'close');
     app(req, res);

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsInvocationResolver } from '../../adapters/invocation.js';
 import { createApp } from '../../app/create-app.js';
+import { HTTP_SERVER_OPTIONS } from '../../app/http-server-options.js';
 import { createLambdaHandler, type LambdaHttpHandler } from '../../app/lambda-handler.js';
 import { MemoryLeadStore } from '../../app/leads/lead-store.js';
 import { DrainState } from '../../app/readiness.js';
@@ -11,6 +12,7 @@ import { routes } from '../../app/routes.js';
 import type { HandlerDeps } from '../../handlers/types.js';
 import { cases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
 import { toAlbEvent, toApiGatewayV1Event, toApiGatewayV2Event } from './event-builders.js';
+import { hostileCases } from './hostile-cases.js';
 import type { HttpCase, NormalizedResponse } from './http-case.js';
 import { probeRoutes } from './probe-routes.js';
 import { comparable, fakeLambdaContext, invokeLambda, sendToEcs } from './runtimes.js';
@@ -64,7 +66,7 @@ describe('parity: ECS and Lambda answer identically', () => {
         trustForwardedFor: true,
       }),
     });
-    server = createServer(app);
+    server = createServer(HTTP_SERVER_OPTIONS, app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     for (const source of LAMBDA_SOURCES) {
@@ -87,7 +89,7 @@ describe('parity: ECS and Lambda answer identically', () => {
     expect(Object.keys(cases).length).toBeGreaterThanOrEqual(40);
   });
 
-  describe.each(Object.entries(cases))('%s', (_name, testCase) => {
+  describe.each(Object.entries({ ...cases, ...hostileCases }))('%s', (_name, testCase) => {
     let ecs: NormalizedResponse;
 
     beforeAll(async () => {

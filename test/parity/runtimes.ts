@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { LambdaHttpHandler } from '../../app/lambda-handler.js';
-import { append, bodyBytes, type HttpCase, type NormalizedResponse, wireHeaders } from './http-case.js';
+import { append, bodyBytes, type HttpCase, type NormalizedResponse, nameMap, wireHeaders } from './http-case.js';
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
   // The ALB writes X-Forwarded-For: it appends the address it saw to whatever the client sent.
-  const headers: Record<string, string[]> = {};
+  const headers = nameMap<string[]>();
   const forwardedFor: string[] = [];
   for (const [name, value] of wireHeaders(request)) {
     if (name.toLowerCase() === 'x-forwarded-for') forwardedFor.push(value);
