@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import type { HandlerContext as ApiHandlerContext } from '../handlers/types.js';
 
 /**

@@ -3,7 +3,11 @@ import { configure as serverlessExpress } from '@vendia/serverless-express';
 import type { Context } from 'aws-lambda';
 import type { Express } from 'express';
 import { isBinaryBody } from '../adapters/content-types.js';
-import { errorResponse, eventSourceOf, unknownEventResult } from '../adapters/event-sources/event-source-of.js';
+import {
+  errorResponse,
+  eventSourceOf,
+  unknownEventResult,
+} from '../adapters/event-sources/event-source-of.js';
 import {
   type EventSourceAdapter,
   type LambdaHttpRequest,

@@ -44,9 +44,10 @@ export const albEventSource: EventSourceAdapter = {
       rawQuery: rawQuery.replace(/[^\x21-\x7e]|#/gu, (char) => encodeURIComponent(char)),
       headerPairs,
       body: readBody(event),
-      sourceIp: rightMostForwardedFor(
-        headerPairs.filter(([name]) => name === 'x-forwarded-for').map(([, value]) => value),
-      ) ?? '',
+      sourceIp:
+        rightMostForwardedFor(
+          headerPairs.filter(([name]) => name === 'x-forwarded-for').map(([, value]) => value),
+        ) ?? '',
     };
   },
 
@@ -69,4 +70,3 @@ export const albEventSource: EventSourceAdapter = {
 function singleValue(header: { name: string; values: string[] }): string {
   return header.name === 'set-cookie' ? (header.values[0] ?? '') : header.values.join(', ');
 }
-

@@ -40,7 +40,9 @@ export function errorResponse(error: unknown): LambdaHttpResponse & { error: Htt
 export function unknownEventResult(response: LambdaHttpResponse): Record<string, unknown> {
   return {
     statusCode: response.statusCode,
-    headers: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)])),
+    headers: Object.fromEntries(
+      Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+    ),
     body: response.body,
     isBase64Encoded: false,
   };

@@ -129,7 +129,9 @@ export function toApiGatewayV1Event(request: HttpCase): Record<string, unknown> 
   event.httpMethod = request.method;
   event.headers = headers;
   event.multiValueHeaders = multiValueHeaders;
-  event.queryStringParameters = query.length ? Object.assign(nameMap<string>(), Object.fromEntries(query)) : null;
+  event.queryStringParameters = query.length
+    ? Object.assign(nameMap<string>(), Object.fromEntries(query))
+    : null;
   event.multiValueQueryStringParameters = query.length ? multi : null;
   event.pathParameters = { proxy: proxyParameter(request.path) };
   event.requestContext = {

@@ -40,7 +40,8 @@ export function wireHeaders(request: HttpCase): [string, string][] {
 export function append(map: Record<string, string[]>, key: string, value: string): void {
   const values = Object.hasOwn(map, key) ? map[key] : undefined;
   if (values) values.push(value);
-  else Object.defineProperty(map, key, { value: [value], enumerable: true, writable: true, configurable: true });
+  else
+    Object.defineProperty(map, key, { value: [value], enumerable: true, writable: true, configurable: true });
 }
 
 /**

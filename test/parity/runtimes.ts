@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { LambdaHttpHandler } from '../../app/lambda-handler.js';
-import { append, bodyBytes, type HttpCase, type NormalizedResponse, nameMap, wireHeaders } from './http-case.js';
+import {
+  append,
+  bodyBytes,
+  type HttpCase,
+  type NormalizedResponse,
+  nameMap,
+  wireHeaders,
+} from './http-case.js';
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
