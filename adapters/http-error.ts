@@ -1,3 +1,5 @@
+import { isStoreOutage } from './store-outage.js';
+
 /** Errors that reach a client. Every one renders as `{ "error": { "code", "message" } }`. */
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -151,6 +153,7 @@ export class GatewayTimeoutError extends HttpError {
 /** Maps anything thrown to an HttpError; unknown errors become a 500 that hides their message. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (isStoreOutage(error)) return new StoreUnavailableError(error);
   // body-parser and the router signal client mistakes with a numeric `status` and an `expose` flag.
   if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') {
     const status = error.status;

@@ -22,6 +22,29 @@ export class StoreHealth {
     return this.outageSince !== undefined;
   }
 
+  private probing = false;
+  private lastProbeAt = 0;
+
+  /**
+   * How this request should use Redis: `ask` it and wait (while it answers); during an outage
+   * `probe` it without waiting (one request at a time, at most every `probeIntervalMs`, whose
+   * count also goes to the insurance limiter), or `skip` it. A Redis that hangs (frozen, failing
+   * over) then costs no request a command timeout once the outage is known. `done` ends a probe.
+   */
+  tryStore(probeIntervalMs = 250): { mode: 'ask' | 'probe' | 'skip'; done: () => void } {
+    if (!this.degraded) return { mode: 'ask', done: () => {} };
+    const now = Date.now();
+    if (this.probing || now - this.lastProbeAt < probeIntervalMs) return { mode: 'skip', done: () => {} };
+    this.probing = true;
+    this.lastProbeAt = now;
+    return {
+      mode: 'probe',
+      done: () => {
+        this.probing = false;
+      },
+    };
+  }
+
   /** Still within the startup grace: the store has never answered yet, and it is early. */
   get starting(): boolean {
     return !this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs;

@@ -4,6 +4,7 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../app/routes.js';
 import { awsName } from '../names.js';
+import { onRedisFailureEnvironment } from '../rate-limit-failure-modes.js';
 import type { PolicyStatement } from './iam-role.js';
 import { NodeFunction } from './node-function.js';
 
@@ -62,6 +63,7 @@ export class LambdaGroups extends Construct {
     for (const [group, routes] of [...routesByGroup].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
       const name = awsName([options.namePrefix, 'api', group], 64);
       const slowest = Math.max(...routes.map((r) => r.timeoutMs));
+      const instances = options.reservedConcurrency[group] ?? options.expectedConcurrency;
       const fn = new NodeFunction(this, group, {
         name,
         handler: API_LAMBDA_HANDLER,
@@ -72,9 +74,8 @@ export class LambdaGroups extends Construct {
           ...options.environment,
           // The shared API bundle serves only this group's routes.
           LAMBDA_GROUP: group,
-          RATE_LIMIT_EXPECTED_INSTANCES: String(
-            options.reservedConcurrency[group] ?? options.expectedConcurrency,
-          ),
+          RATE_LIMIT_EXPECTED_INSTANCES: String(instances),
+          ...onRedisFailureEnvironment(instances),
         },
         statements: options.statements,
         logRetentionDays: options.logRetentionDays,
