@@ -5,6 +5,18 @@ import type { QuotaState } from './headers.js';
 import { insuranceQuota, type RateLimitPolicy } from './policy.js';
 import type { StoreHealth } from './store-health.js';
 
+/** The longest a request waits for Redis when the client sets no command timeout. */
+const DEFAULT_WAIT_MS = 700;
+
+/** Rejects like a timed-out command when `promise` has not settled within `ms`. */
+function withinWait<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Command timed out (rate limit store)')), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** How long a probe during an outage may delay its request: Redis answers in under 1 ms. */
 const PROBE_WAIT_MS = 50;
 
@@ -75,6 +87,10 @@ export function redisQuotaCounter(
   options: { redis: Redis; keyPrefix: string; expectedInstances: number; health: StoreHealth },
 ): QuotaCounter {
   const prefix = `${options.keyPrefix}${policy.name}`;
+  // The client's command timeout starts when a command is written; with auto-pipelining a command
+  // waits first for the pipeline before it, so on a hung Redis it would wait twice. The request
+  // waits this long in all, counted from when it asked.
+  const waitMs = options.redis.options.commandTimeout ?? DEFAULT_WAIT_MS;
   const shared = new RateLimiterRedis({
     storeClient: options.redis,
     keyPrefix: prefix,
@@ -105,7 +121,7 @@ export function redisQuotaCounter(
       const attempt = options.health.tryStore();
       const ask = async () => {
         try {
-          const res = await shared.consume(key, cost);
+          const res = await withinWait(shared.consume(key, cost), waitMs);
           options.health.answered();
           return stateOf(res, true, 'redis', policy);
         } catch (outcome) {
