@@ -29,8 +29,9 @@ export function createRedisClient(connection: RedisConnection, overrides: RedisO
     connectTimeout: 2_000,
     commandTimeout: STORE_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
-    // Reconnect forever with a capped backoff: Redis coming back must be noticed without a restart.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    // Reconnect forever with a capped backoff: Redis coming back must be noticed without a restart,
+    // and within a second of it (a connection attempt to a dead host costs next to nothing).
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 1_000),
     lazyConnect: true,
     ...overrides,
   });

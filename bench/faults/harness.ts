@@ -229,7 +229,10 @@ export function summarize(
   if (process.env.FAULT_DEBUG) {
     const t0 = answers[0]?.sentAt ?? 0;
     const slow = [...answers].sort((a, b) => b.answeredAt - b.sentAt - (a.answeredAt - a.sentAt)).slice(0, 8);
-    for (const a of slow) process.stderr.write(`    slow ${a.route} ${a.status} sent +${a.sentAt - t0} took ${a.answeredAt - a.sentAt} (fault end +${(faultEndedAt ?? 0) - t0})\n`);
+    for (const a of slow)
+      process.stderr.write(
+        `    slow ${a.route} ${a.status} sent +${a.sentAt - t0} took ${a.answeredAt - a.sentAt} (fault end +${(faultEndedAt ?? 0) - t0})\n`,
+      );
   }
   const firstOk =
     faultEndedAt === undefined

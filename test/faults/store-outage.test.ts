@@ -144,7 +144,7 @@ describe('store outages on both runtimes', () => {
         Array(5).fill([503, 'store_unavailable', '1']),
       );
       for (const answer of answers) expect(answer.ms).toBeLessThan(BOUND_MS);
-      // The client reconnects with a capped backoff (2 s at most between attempts).
+      // The client reconnects with a capped backoff (1 s at most between attempts).
       expect(recoveryMs).toBeLessThan(5_000);
       answers = [];
     },
