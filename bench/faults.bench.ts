@@ -10,7 +10,8 @@ import { type FaultRow, type FaultScenario, type RuntimeName, runScenario } from
  * end of the fault to the first 2xx, and the scenario's own figures. The slowest answer is also
  * given as a ratio to the no-fault baseline of the same runtime, measured in this run.
  * Targets: 0 other 5xx, 0 unanswered, slowest ≤ 1.5 s apart from handler work.
- * `FAULT_SCENARIOS=frozen,killed` runs only the scenarios whose file name contains one of these.
+ * `FAULT_SCENARIOS=frozen,killed` runs only the scenarios whose file name contains one of these
+ * (and the baseline); `FAULT_DEBUG=1` lists each row's slowest requests on stderr.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));

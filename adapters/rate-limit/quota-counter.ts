@@ -5,16 +5,21 @@ import type { QuotaState } from './headers.js';
 import { insuranceQuota, type RateLimitPolicy } from './policy.js';
 import type { StoreHealth } from './store-health.js';
 
-/** The longest a request waits for Redis when the client sets no command timeout. */
-const DEFAULT_WAIT_MS = 700;
-
-/** Rejects like a timed-out command when `promise` has not settled within `ms`. */
-function withinWait<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Command timed out (rate limit store)')), ms);
+/** Rejects like a timed-out command as soon as the health declares an outage. */
+function untilOutage<T>(promise: Promise<T>, health: StoreHealth): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const waiting = health.whileWaiting(() => reject(new Error('Command timed out (store outage)')));
+    promise.then(
+      (value) => {
+        waiting.stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        waiting.stop();
+        reject(error);
+      },
+    );
   });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** How long a probe during an outage may delay its request: Redis answers in under 1 ms. */
@@ -79,18 +84,15 @@ export function memoryQuotaCounter(policy: RateLimitPolicy, keyPrefix: string): 
  * Counts in Redis, shared by every instance. "Limit reached" (a RateLimiterRes) and "store failed"
  * (an Error) are different outcomes: the second goes to a per-instance insurance limiter holding
  * `quota / expectedInstances`, or refuses when the class fails closed. Nothing is retried against
- * Redis within a request, and each request tries Redis first, so counting returns to Redis as soon
- * as the client has reconnected.
+ * Redis within a request. During an outage only an occasional probe asks Redis (see
+ * StoreHealth.tryStore), the others go to the insurance limiter at once; the first probe Redis
+ * answers brings counting back to Redis.
  */
 export function redisQuotaCounter(
   policy: RateLimitPolicy,
   options: { redis: Redis; keyPrefix: string; expectedInstances: number; health: StoreHealth },
 ): QuotaCounter {
   const prefix = `${options.keyPrefix}${policy.name}`;
-  // The client's command timeout starts when a command is written; with auto-pipelining a command
-  // waits first for the pipeline before it, so on a hung Redis it would wait twice. The request
-  // waits this long in all, counted from when it asked.
-  const waitMs = options.redis.options.commandTimeout ?? DEFAULT_WAIT_MS;
   const shared = new RateLimiterRedis({
     storeClient: options.redis,
     keyPrefix: prefix,
@@ -121,7 +123,7 @@ export function redisQuotaCounter(
       const attempt = options.health.tryStore();
       const ask = async () => {
         try {
-          const res = await withinWait(shared.consume(key, cost), waitMs);
+          const res = await untilOutage(shared.consume(key, cost), options.health);
           options.health.answered();
           return stateOf(res, true, 'redis', policy);
         } catch (outcome) {

@@ -50,11 +50,25 @@ export class StoreHealth {
     return !this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs;
   }
 
+  private readonly waiters = new Set<() => void>();
+
+  /**
+   * Calls `onOutage` if an outage is declared before `stop` is called. With auto-pipelining a
+   * command can wait for the pipeline ahead of it before its own timeout even starts; once one
+   * command has timed out, the others need not wait for theirs.
+   */
+  whileWaiting(onOutage: () => void): { stop: () => void } {
+    this.waiters.add(onOutage);
+    return { stop: () => this.waiters.delete(onOutage) };
+  }
+
   /** A store call failed (connection down, timeout, not ready): not "limit reached". */
   failed(error: unknown): void {
     if (this.outageSince !== undefined) return;
     if (this.starting) return;
     this.outageSince = Date.now();
+    for (const release of [...this.waiters]) release();
+    this.waiters.clear();
     this.logger.warn(
       { err: error instanceof Error ? error : new Error(String(error)), event: 'rate_limit_store_down' },
       'rate limit store unavailable: counting per instance with the insurance limiter until it is back',
