@@ -4,7 +4,8 @@
 # root filesystem (logs go to stdout, job data to S3), and start node directly as PID 1's child of
 # tini so SIGTERM — Fargate's stop and Spot's 2-minute notice — reaches the process.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS, the major of the Lambda runtime (nodejs22.x) and of package.json `engines`.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

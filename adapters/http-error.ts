@@ -144,6 +144,15 @@ export class ServiceUnavailableError extends HttpError {
   }
 }
 
+/** The client did not send its whole body in time (RFC 9110, 15.5.9: the server closes the connection). */
+export class RequestTimeoutError extends HttpError {
+  constructor(timeoutMs: number) {
+    super(408, 'request_timeout', `The request body did not arrive within ${timeoutMs} ms`, {
+      headers: { connection: 'close' },
+    });
+  }
+}
+
 export class GatewayTimeoutError extends HttpError {
   constructor(timeoutMs: number) {
     super(504, 'handler_timeout', `The handler did not answer within ${timeoutMs} ms`);

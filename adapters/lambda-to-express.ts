@@ -8,6 +8,7 @@ import { createHandlerContext } from './handler-context.js';
 import { ClientClosedRequestError, GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
+import { bodyDeadline, readBodyBy } from './read-body.js';
 
 /**
  * A step that runs before the handler (rate limiting, authentication). It throws an HttpError to
@@ -84,7 +85,11 @@ export function lambdaToExpress(
         const added = await guard({ route, invocation });
         if (added) extraHeaders = { ...extraHeaders, ...added };
       }
-      if (hasBody(req)) await readBody(req, res);
+      // The body counts against the route's deadline: it must arrive within its share of it.
+      if (hasBody(req)) {
+        const bodyBy = bodyDeadline(startedAt, route.timeoutMs, deadlineAt);
+        await readBodyBy(req, readBody(req, res), bodyBy, bodyBy - startedAt);
+      }
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
       const context = createHandlerContext({
         requestId: invocation.requestId,

@@ -26,11 +26,12 @@ export function printRoutes(
     environment: routing.routeTargets,
     deploy: parseRouteTargets(readSynthInputs(env).routeTargets),
   });
-  const rules = planListenerRules(assignments, { reservedRules: 1 });
+  const rules = planListenerRules(assignments);
+  const routeRules = rules.filter((r) => r.kind === 'route');
 
   if (argv.includes('--json')) {
     return `${JSON.stringify(
-      rules.map(({ assignment: a, priority, methods, pathPatterns }) => ({
+      routeRules.map(({ assignment: a, priority, methods, pathPatterns }) => ({
         id: a.id,
         method: a.route.method,
         path: a.route.path,
@@ -45,11 +46,12 @@ export function printRoutes(
       2,
     )}\n`;
   }
-  const ruleLines = rules.map(
-    (r) =>
-      `  ${String(r.priority).padStart(5)}  ${r.methods.join(',').padEnd(9)} ${r.pathPatterns.join(' ')}`,
+  const ruleLines = rules.map((r) =>
+    r.kind === 'route'
+      ? `  ${String(r.priority).padStart(5)}  ${r.methods.join(',').padEnd(9)} ${r.pathPatterns.join(' ').padEnd(18)} → ${r.assignment.target === 'ecs' ? 'ecs' : `lambda:${r.assignment.route.lambdaGroup}`}`
+      : `  ${String(r.priority).padStart(5)}  ${'any other'.padEnd(9)} ${r.pathPatterns.join(' ').padEnd(18)} → ${r.target.type === 'ecs' ? 'ecs' : `lambda:${r.target.group}`} (405 with Allow, OPTIONS)`,
   );
-  return `Routes (${name}):\n${formatRouteTable(assignments)}\n\nALB rules, most specific first:\n${ruleLines.join('\n')}\n`;
+  return `Routes (${name}):\n${formatRouteTable(assignments)}\n\nALB rules in priority order (priorities never change when routes are added, removed or moved):\n${ruleLines.join('\n')}\n`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -10,7 +10,7 @@ import { createJobsRuntime, type JobsRuntime } from './jobs/jobs-runtime.js';
 import { type LeadStore, MemoryLeadStore } from './leads/lead-store.js';
 import { RedisLeadStore } from './leads/redis-lead-store.js';
 import { DrainState } from './readiness.js';
-import { createRedisClient } from './redis.js';
+import { closeRedisClient, createRedisClient } from './redis.js';
 
 /** What an entry point builds once per process, and closes on shutdown. */
 export interface RuntimeDeps extends HandlerDeps {
@@ -22,7 +22,8 @@ export interface RuntimeDeps extends HandlerDeps {
   readonly guards: readonly RequestGuard[];
   /** Simulation jobs; embedded mode runs its pacer and simulations in this process. */
   readonly jobsRuntime: JobsRuntime;
-  close(): Promise<void>;
+  /** Closes jobs, then clients, within `budgetMs` whatever Redis does (frozen, gone). */
+  close(budgetMs?: number): Promise<void>;
 }
 
 /**
@@ -41,11 +42,18 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
   const leads: LeadStore =
     redis && config.redis ? new RedisLeadStore(redis, config.redis.keyPrefix) : new MemoryLeadStore();
   const aws = config.jobs.mode === 'aws' ? createAwsClients() : undefined;
+  // BullMQ's worker waits for messages with blocking reads (up to a second, its drainDelay):
+  // no retry limit and no command timeout may cut them, whatever the store clients use.
+  const workerRedis =
+    config.redis && config.jobs.mode === 'embedded'
+      ? createRedisClient(config.redis, { maxRetriesPerRequest: null, commandTimeout: undefined })
+      : undefined;
   const jobsRuntime = createJobsRuntime(config.jobs, {
     redis,
     keyPrefix: config.redis?.keyPrefix ?? '',
     logger,
     ...(aws ? { aws } : {}),
+    ...(workerRedis ? { workerRedis } : {}),
   });
   logger.info({ store: redis ? 'redis' : 'memory' }, 'dependencies ready');
   return {
@@ -58,13 +66,15 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
     guards: [rateLimit],
     jobs: jobsRuntime.service,
     jobsRuntime,
-    async close() {
+    async close(budgetMs = 5_000) {
+      const endAt = Date.now() + budgetMs;
       // Before Redis: the embedded pacer and simulations still write job records as they stop.
-      await jobsRuntime.close();
+      // Jobs get most of the budget; the clients' close is itself bounded by what is left.
+      await jobsRuntime.close(budgetMs * 0.7);
       if (aws) destroyAwsClients(aws);
-      for (const client of [redis, rateLimitRedis]) {
-        if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
-      }
+      const clients = [redis, rateLimitRedis, workerRedis].filter((c): c is Redis => c !== undefined);
+      const left = Math.max(100, endAt - Date.now());
+      await Promise.all(clients.map((client) => closeRedisClient(client, left)));
     },
   };
 }

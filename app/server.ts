@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ecsInvocationResolver } from '../adapters/invocation.js';
 import { environmentRouting } from '../infra/environments.js';
 import { type AppConfig, loadConfig } from './config.js';
+import { trackConnections } from './connection-tracker.js';
 import { createApp } from './create-app.js';
 import { drainAndClose } from './graceful-shutdown.js';
 import { HTTP_SERVER_OPTIONS } from './http-server-options.js';
@@ -15,6 +16,18 @@ import { createRuntimeDeps, type RuntimeDeps } from './runtime-deps.js';
 
 /** ALB's idle timeout is 60 s: keep-alive sockets must outlive it or the ALB sees resets (502s). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * The ALB reads a request's headers before it picks a target, so they reach us at once; a client
+ * still sending headers after 10 s is holding a socket, not making a request. Node answers 408.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * The whole request, body included, as a backstop: each route reads its body within its own
+ * deadline (adapters/lambda-to-express.ts), and no route's deadline is longer than this.
+ */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks those two timeouts (its default, 30 s, would let them overrun by as much). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export interface RunningServer {
   readonly server: Server;
@@ -36,13 +49,21 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     maxBodyBytes: config.maxBodyBytes,
     guards: deps.guards,
   });
-  const server = createServer(HTTP_SERVER_OPTIONS, (req, res) => {
-    // While draining, every answer closes its connection so clients reconnect to a healthy task.
-    if (deps.readiness.draining) res.setHeader('connection', 'close');
-    app(req, res);
-  });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  const server = createServer(
+    {
+      ...HTTP_SERVER_OPTIONS,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    (req, res) => {
+      // While draining, every answer closes its connection so clients reconnect to a healthy task.
+      if (deps.readiness.draining) res.setHeader('connection', 'close');
+      app(req, res);
+    },
+  );
+  const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -58,7 +79,11 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
         server,
         deps.readiness,
         { drainMs: options.drainMs ?? config.shutdown.drainMs, timeoutMs: config.shutdown.timeoutMs },
-        () => deps.close(),
+        {
+          onDrainStart: () => deps.jobsRuntime.stopLaunching(),
+          closeClients: (budgetMs) => deps.close(budgetMs),
+          connections,
+        },
         logger,
       );
       return shuttingDown;
@@ -82,6 +107,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'signal received');
     // Ctrl-C at a terminal needs no load balancer drain; SIGTERM (ECS, Spot) does.
     const drainMs = signal === 'SIGINT' ? 0 : undefined;
+    // Shutdown bounds every step; this is the last resort should the event loop itself be stuck.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdown.timeoutMs }, 'shutdown: deadline passed; exiting');
+      process.exit(1);
+    }, config.shutdown.timeoutMs).unref();
     running.shutdown({ drainMs }).then(
       () => process.exit(0),
       (error: unknown) => {

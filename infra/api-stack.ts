@@ -29,6 +29,9 @@ import type { StateBackendInput } from './synth-inputs.js';
 
 export const PROJECT = 'dual-runtime-api';
 
+/** "Amazon Resource Names (ARNs)" (IAM docs) for ACM: arn:<partition>:acm:<region>:<account>:certificate/<id>. */
+export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+
 /** `dual-runtime-api-dev`: the stack (and state file) of one environment. */
 export function stackName(env: string): string {
   return `${PROJECT}-${env}`;
@@ -103,6 +106,7 @@ export class ApiStack extends TerraformStack {
       nodes: config.redis.nodes,
       automaticFailover: config.redis.automaticFailover,
       snapshotRetentionDays: config.redis.snapshotRetentionDays,
+      destroyable: config.destroyable,
     });
     const cluster = new EcsCluster(this, 'cluster', { name });
     const storage = new JobsStorage(this, 'jobs-storage', {
@@ -110,9 +114,10 @@ export class ApiStack extends TerraformStack {
       objectExpirationDays: config.jobs.objectExpirationDays,
       queueRetentionDays: config.jobs.queueRetentionDays,
       consumerTimeoutSeconds: PACER_TIMEOUT_SECONDS,
+      destroyable: config.destroyable,
     });
 
-    const apiKeys = new ApiKeys(this, 'api-keys', { name });
+    const apiKeys = new ApiKeys(this, 'api-keys', { name, destroyable: config.destroyable });
     const baseEnvironment = { APP_ENV: config.env, LOG_LEVEL: config.logLevel, REDIS_URL: redis.url };
     // Lambda has no secret injection: functions read the AUTH token from Secrets Manager at init.
     const lambdaSecret = {
@@ -204,11 +209,25 @@ export class ApiStack extends TerraformStack {
       securityGroupId: securityGroups.lambdas.id,
     });
 
+    const configuredArn = config.alb.https?.certificateArn;
+    if (configuredArn !== undefined && !ACM_CERTIFICATE_ARN.test(configuredArn)) {
+      throw new Error(
+        `${config.env}: alb.https.certificateArn ${JSON.stringify(configuredArn)} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
+      );
+    }
     const certificateArn = config.alb.https
-      ? (config.alb.https.certificateArn ??
+      ? (configuredArn ??
         new TerraformVariable(this, 'certificate_arn', {
           type: 'string',
           description: `ACM certificate of the ${config.env} ALB's HTTPS listener`,
+          nullable: false,
+          // An empty ARN would pass plan and fail at apply, after other resources changed.
+          validation: [
+            {
+              condition: `\${can(regex("${ACM_CERTIFICATE_ARN.source.replaceAll('\\', '\\\\')}", var.certificate_arn))}`,
+              errorMessage: `certificate_arn must be the ACM certificate ARN of the ${config.env} ALB (arn:aws:acm:<region>:<account>:certificate/<id>); set TF_VAR_certificate_arn (Jenkins: CERTIFICATE_ARN_${config.env.toUpperCase()}).`,
+            },
+          ],
         }).stringValue)
       : undefined;
     const rules = new RouteRules(this, 'routes', {
@@ -220,7 +239,10 @@ export class ApiStack extends TerraformStack {
       defaultAction: config.alb.defaultAction,
     });
     // ECS attaches tasks only to a target group that a listener already forwards to.
-    api.service.dependsOn = [...(api.service.dependsOn ?? []), dependable(rules.ecsDirectRule)];
+    api.service.dependsOn = [
+      ...(api.service.dependsOn ?? []),
+      ...rules.ecsAttachment.map((rule) => dependable(rule)),
+    ];
 
     new TerraformOutput(this, 'alb_dns_name', { value: alb.lb.dnsName });
     new TerraformOutput(this, 'jobs_queue_url', { value: storage.queue.url });

@@ -28,6 +28,12 @@ export interface StackConfig {
   readonly namePrefix: string;
   readonly logRetentionDays: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * `terraform destroy` then `apply` must work (dev): secrets are deleted without Secrets Manager's
+   * recovery window (which keeps their names taken for up to 30 days) and the jobs bucket is emptied
+   * on destroy. Prod keeps both protections, and the ALB's deletion protection.
+   */
+  readonly destroyable: boolean;
   readonly routing: EnvironmentRouting;
   readonly network: NetworkConfig;
   readonly alb: {
@@ -92,6 +98,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     namePrefix: 'dra-dev',
     logRetentionDays: 14,
     logLevel: 'debug',
+    destroyable: true,
     routing: routingFor('dev'),
     network: { kind: 'new', cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single' },
     alb: { deletionProtection: false, defaultAction: 'not-found' },
@@ -123,6 +130,7 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     namePrefix: 'dra-prod',
     logRetentionDays: 90,
     logLevel: 'info',
+    destroyable: false,
     routing: routingFor('prod'),
     network: { kind: 'new', cidr: '10.50.0.0/16', azCount: 3, natGateways: 'per-az' },
     alb: { https: {}, deletionProtection: true, defaultAction: 'not-found' },

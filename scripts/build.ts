@@ -11,7 +11,7 @@ import { routes } from '../app/routes.js';
  * - dist/simulation/main.mjs: the simulation program's image;
  * - dist/lambda/<group>.zip: one per Lambda group of the route table (handler `lambda.handler`),
  *   plus pacer.zip (`pacer.handler`) and task-events.zip (`task-events.handler`).
- * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs20.x runtime provides; that
+ * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs22.x runtime provides; that
  * keeps zips small and cold starts short. Each zip carries its source map (run with
  * NODE_OPTIONS=--enable-source-maps).
  */
@@ -47,7 +47,8 @@ export async function bundle({ entry, outfile, external }: Bundle): Promise<void
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    // The one Node major everywhere: the container image, the Lambda runtime and `engines`.
+    target: 'node22',
     format: 'esm',
     minify: true,
     sourcemap: true,
@@ -75,24 +76,27 @@ function zip(files: Record<string, string>, zipPath: string): number {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
-export async function buildAll(log: (line: string) => void = console.log): Promise<Record<string, number>> {
-  rmSync(dist, { recursive: true, force: true });
-  mkdirSync(join(dist, 'lambda'), { recursive: true });
+/** Builds every artifact into `out` (default dist/; tests that run the stack build into a directory of their own). */
+export async function buildAll(
+  log: (line: string) => void = console.log,
+  out: string = dist,
+): Promise<Record<string, number>> {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'lambda'), { recursive: true });
   const sizes: Record<string, number> = {};
   const sdk = ['@aws-sdk/*', '@smithy/*'];
 
   const steps: { label: string; run: () => Promise<void> }[] = [
     {
       label: 'ECS server',
-      run: () =>
-        bundle({ entry: 'app/server.ts', outfile: join(dist, 'server', 'server.mjs'), external: [] }),
+      run: () => bundle({ entry: 'app/server.ts', outfile: join(out, 'server', 'server.mjs'), external: [] }),
     },
     {
       label: 'simulation program',
       run: () =>
         bundle({
           entry: 'app/jobs/simulation/main.ts',
-          outfile: join(dist, 'simulation', 'main.mjs'),
+          outfile: join(out, 'simulation', 'main.mjs'),
           external: [],
         }),
     },
@@ -110,13 +114,7 @@ export async function buildAll(log: (line: string) => void = console.log): Promi
       label: `Lambda ${lambda.name}`,
       run: async () => {
         // Groups share the API bundle (LAMBDA_GROUP selects the routes at run time): build it once.
-        const outfile = join(
-          dist,
-          'lambda',
-          'build',
-          lambda.entry.replaceAll('/', '_'),
-          `${lambda.file}.mjs`,
-        );
+        const outfile = join(out, 'lambda', 'build', lambda.entry.replaceAll('/', '_'), `${lambda.file}.mjs`);
         if (!built.has(lambda.entry)) {
           await bundle({ entry: lambda.entry, outfile, external: sdk });
           built.set(lambda.entry, outfile);
@@ -124,7 +122,7 @@ export async function buildAll(log: (line: string) => void = console.log): Promi
         const source = built.get(lambda.entry) as string;
         sizes[`lambda/${lambda.name}.zip`] = zip(
           { [`${lambda.file}.mjs`]: source, [`${lambda.file}.mjs.map`]: `${source}.map` },
-          join(dist, 'lambda', `${lambda.name}.zip`),
+          join(out, 'lambda', `${lambda.name}.zip`),
         );
       },
     });
@@ -135,8 +133,8 @@ export async function buildAll(log: (line: string) => void = console.log): Promi
     await step.run();
     log(`[${index + 1}/${steps.length}] ${step.label} (${Date.now() - started} ms)`);
   }
-  sizes['server/server.mjs'] = statSync(join(dist, 'server', 'server.mjs')).size;
-  sizes['simulation/main.mjs'] = statSync(join(dist, 'simulation', 'main.mjs')).size;
+  sizes['server/server.mjs'] = statSync(join(out, 'server', 'server.mjs')).size;
+  sizes['simulation/main.mjs'] = statSync(join(out, 'simulation', 'main.mjs')).size;
   return sizes;
 }
 

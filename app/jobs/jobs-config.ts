@@ -48,6 +48,12 @@ export const jobsEnvShape = {
   RUNTASK_BUCKET_HEADROOM: int(0, 1_000).default(2),
   JOBS_PACER_CONCURRENCY: int(1, 100).default(4),
   JOBS_LOCAL_MAX_RUNNING: int(1, 64).default(4),
+  /**
+   * Embedded mode with Redis: how long a dead server's jobs wait before another server takes them
+   * over (its runner lease, and its queue messages' lock). Shorter notices a crash sooner; longer
+   * tolerates a Redis that stalls longer before a live server's lease lapses.
+   */
+  JOBS_RUNNER_LEASE_MS: int(1_000, 600_000).default(10_000),
 } as const;
 
 type JobsEnv = z.output<z.ZodObject<typeof jobsEnvShape>>;
@@ -64,6 +70,8 @@ export interface JobsConfig {
   readonly runTaskBucket: { readonly capacity: number; readonly perSecond: number };
   readonly pacerConcurrency: number;
   readonly localMaxRunning: number;
+  /** Embedded with Redis: see JOBS_RUNNER_LEASE_MS. */
+  readonly runnerLeaseMs: number;
 }
 
 function parseStrategy(text: string): CapacityProviderStrategyItem[] {
@@ -116,6 +124,7 @@ export function jobsConfigFrom(v: JobsEnv & { REDIS_URL?: string | undefined }):
       },
       pacerConcurrency: v.JOBS_PACER_CONCURRENCY,
       localMaxRunning: v.JOBS_LOCAL_MAX_RUNNING,
+      runnerLeaseMs: v.JOBS_RUNNER_LEASE_MS,
     },
   };
 }

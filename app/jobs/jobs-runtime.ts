@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withinBudget } from '../within-budget.js';
 import type { AwsClients } from './aws-clients.js';
+import { createDurableEmbedded } from './durable-embedded-runtime.js';
 import { EcsTaskRunner } from './ecs-task-runner.js';
 import { InProcessQueue, type JobQueue } from './job-queue.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
@@ -24,8 +26,13 @@ export interface JobsRuntime {
   readonly objects: ObjectStore;
   readonly runner: TaskRunner;
   readonly bucket: TokenBucket;
-  /** Stops the embedded pacer and its simulations (nothing to stop on AWS). */
-  close(): Promise<void>;
+  /** Draining started: the embedded pacer launches nothing more (nothing to do on AWS). */
+  stopLaunching(): void;
+  /**
+   * Stops the embedded pacer and its simulations, and waits (up to `budgetMs`) until their stops
+   * are recorded, so it must run before the Redis clients close (nothing to stop on AWS).
+   */
+  close(budgetMs?: number): Promise<void>;
 }
 
 export interface JobsRuntimeDeps {
@@ -34,6 +41,11 @@ export interface JobsRuntimeDeps {
   readonly logger: Logger;
   /** Required when `config.mode` is `aws`. */
   readonly aws?: AwsClients;
+  /**
+   * Embedded mode with Redis: a connection for the durable queue's worker (blocking reads, so
+   * `maxRetriesPerRequest: null`). With it, queued jobs survive a restart (durable-queue.ts).
+   */
+  readonly workerRedis?: Redis;
 }
 
 /** The Redis key of the global RunTask bucket; every pacer sharing it shares the limit. */
@@ -75,7 +87,19 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
       objects: new S3ObjectStore(deps.aws.s3, config.bucket.name, config.bucket.prefix),
       runner: new EcsTaskRunner(deps.aws.ecs, { ...config.ecs, tags: [] }),
     };
-    return { service: serviceFor(parts), store, ...parts, bucket, close: async () => {} };
+    return {
+      service: serviceFor(parts),
+      store,
+      ...parts,
+      bucket,
+      stopLaunching: () => {},
+      close: async () => {},
+    };
+  }
+
+  if (deps.redis && deps.workerRedis) {
+    const redisDeps = { ...deps, redis: deps.redis, workerRedis: deps.workerRedis };
+    return createDurableEmbedded(config, redisDeps, { store, bucket, logger, serviceFor });
   }
 
   const queue = new InProcessQueue();
@@ -85,21 +109,32 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
     onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger }, stopped).then(() => {}),
   });
   const parts = { queue, objects: new LocalDirectoryObjectStore(config.dataDir), runner };
+  const launching = new AbortController();
   const loop: PacerLoop = startPacerLoop({
     consumer: queue,
-    pacer: { jobs: store, runner, bucket, logger },
+    pacer: { jobs: store, runner, bucket, logger, signal: launching.signal },
     logger,
     concurrency: config.pacerConcurrency,
   });
+  let loopStopped: Promise<void> | undefined;
+  const stopLaunching = () => {
+    launching.abort();
+    runner.stopLaunching();
+    // Receiving stops too, or messages put back unlaunched would come straight back.
+    loopStopped ??= loop.stop();
+  };
   return {
     service: serviceFor(parts),
     store,
     ...parts,
     bucket,
-    async close() {
+    stopLaunching,
+    async close(budgetMs = 10_000) {
+      stopLaunching();
+      // Memory records and an in-process queue end with the process: jobs are lost by design here.
       queue.close();
-      await loop.stop();
-      await runner.close();
+      await withinBudget(loopStopped ?? loop.stop(), budgetMs / 2);
+      await runner.close(budgetMs / 2);
     },
   };
 }

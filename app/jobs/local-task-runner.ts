@@ -13,6 +13,19 @@ export interface LocalRunnerOptions {
   readonly maxRunning?: number;
   /** The program to run; defaults to the simulation program next to this file. */
   readonly command?: { readonly file: string; readonly args: readonly string[] };
+  /**
+   * Names this runner in its task ARNs (`arn:local:ecs:task/<instance>/<id>`), so another process
+   * can tell whether the runner of a recorded task is still alive (see runner-lease.ts).
+   */
+  readonly instanceId?: string;
+}
+
+/** The ECS stop code for a task stopped because its host goes away; the job is requeued. */
+export const HOST_SHUTDOWN_STOP_CODE = 'TerminationNotice';
+
+/** The runner instance named in a local task ARN, if it is one. */
+export function localTaskInstance(taskArn: string): string | undefined {
+  return /^arn:local:ecs:task\/([^/]+)\/[^/]+$/.exec(taskArn)?.[1];
 }
 
 interface LocalTask {
@@ -22,12 +35,18 @@ interface LocalTask {
   stoppedReason: string | null;
 }
 
-/** Runs the simulation program with node, through tsx when running from source. */
+/**
+ * Runs the simulation program with node, through tsx when running from source. The parent watch
+ * is preloaded so it is on before the program's imports load (see exit-with-parent.ts).
+ */
 function defaultCommand(): { file: string; args: string[] } {
   const compiled = fileURLToPath(new URL('./simulation/main.js', import.meta.url));
-  if (existsSync(compiled)) return { file: process.execPath, args: [compiled] };
+  const compiledWatch = new URL('./simulation/exit-with-parent.js', import.meta.url);
+  if (existsSync(compiled))
+    return { file: process.execPath, args: ['--import', compiledWatch.href, compiled] };
   const source = fileURLToPath(new URL('./simulation/main.ts', import.meta.url));
-  return { file: process.execPath, args: ['--import', 'tsx', source] };
+  const sourceWatch = new URL('./simulation/exit-with-parent.ts', import.meta.url);
+  return { file: process.execPath, args: ['--import', 'tsx', '--import', sourceWatch.href, source] };
 }
 
 /**
@@ -39,10 +58,14 @@ export class LocalTaskRunner implements TaskRunner {
   private readonly tasks = new Map<string, LocalTask>();
   private readonly byToken = new Map<string, string>();
   private readonly command: { readonly file: string; readonly args: readonly string[] };
+  /** Stop handlers still writing their record; close() waits for them before clients close. */
+  private readonly stopping = new Set<Promise<void>>();
   private closing = false;
+  readonly instanceId: string;
 
   constructor(private readonly options: LocalRunnerOptions) {
     this.command = options.command ?? defaultCommand();
+    this.instanceId = options.instanceId ?? randomUUID();
   }
 
   get running(): number {
@@ -59,11 +82,18 @@ export class LocalTaskRunner implements TaskRunner {
         reason: 'Capacity is unavailable at this time (local runner is full)',
       };
     }
-    const arn = `arn:local:ecs:task/${randomUUID()}`;
+    const arn = `arn:local:ecs:task/${this.instanceId}/${randomUUID()}`;
     const child = spawn(this.command.file, [...this.command.args], {
-      env: { ...process.env, ...request.environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The child's stdin is a pipe from this process, which nothing writes to: when this process
+      // dies, even by SIGKILL, the pipe closes and the program stops (simulation/
+      // exit-with-parent.ts; Node has no prctl(PR_SET_PDEATHSIG)). Its own process group keeps a Ctrl-C meant for the
+      // server away from it, and lets close() signal everything the program started.
+      env: { ...process.env, ...request.environment, EXIT_WHEN_STDIN_CLOSES: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    // Nothing is written to it; a child that exits first must not fail this process with EPIPE.
+    child.stdin?.on('error', () => {});
     const task: LocalTask = { arn, child, stopCode: null, stoppedReason: null };
     this.tasks.set(arn, task);
     this.byToken.set(request.clientToken, arn);
@@ -92,9 +122,12 @@ export class LocalTaskRunner implements TaskRunner {
         exitCode: task.stopCode === 'TaskFailedToStart' ? null : exitCode,
         containerReason: exitCode === 0 ? null : lastLine.slice(0, 255) || null,
       };
-      Promise.resolve(this.options.onStopped(stopped)).catch((error: unknown) => {
-        log.error({ err: error }, 'local runner: stop handler failed');
-      });
+      const recording = Promise.resolve(this.options.onStopped(stopped))
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'local runner: stop handler failed');
+        })
+        .finally(() => this.stopping.delete(recording));
+      this.stopping.add(recording);
     });
     log.info('local runner: task started');
     return { kind: 'started', taskArn: arn, capacityProvider: 'local', existing: false };
@@ -105,7 +138,7 @@ export class LocalTaskRunner implements TaskRunner {
     if (!task) return;
     task.stopCode = 'UserInitiated';
     task.stoppedReason = reason;
-    task.child.kill('SIGTERM');
+    signalGroup(task.child, 'SIGTERM');
   }
 
   /**
@@ -117,10 +150,19 @@ export class LocalTaskRunner implements TaskRunner {
     if (!task) return;
     task.stopCode = 'SpotInterruption';
     task.stoppedReason = 'Your Spot Task was interrupted.';
-    task.child.kill('SIGTERM');
+    signalGroup(task.child, 'SIGTERM');
   }
 
-  /** Stops every task (SIGTERM: they checkpoint) and waits for them to exit, up to `timeoutMs`. */
+  /** Launches from now on answer an error (the pacer puts the message back). */
+  stopLaunching(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Stops every task as a host going away (SIGTERM: they checkpoint; stop code
+   * `TerminationNotice`, so the job is requeued, not failed), waits for them to exit and for their
+   * stop records to be written, up to `timeoutMs`; whatever is left is killed.
+   */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
     const exits = [...this.tasks.values()].map(
@@ -128,15 +170,28 @@ export class LocalTaskRunner implements TaskRunner {
         new Promise<void>((resolve) => {
           if (task.child.exitCode !== null || task.child.signalCode !== null) return resolve();
           task.child.once('close', () => resolve());
-          task.stopCode = 'UserInitiated';
-          task.stoppedReason = 'Server shutting down';
-          task.child.kill('SIGTERM');
+          task.stopCode ??= HOST_SHUTDOWN_STOP_CODE;
+          task.stoppedReason ??= 'The server running the task shut down';
+          signalGroup(task.child, 'SIGTERM');
         }),
     );
-    const deadline = setTimeout(() => {
-      for (const task of this.tasks.values()) task.child.kill('SIGKILL');
-    }, timeoutMs);
-    await Promise.all(exits);
-    clearTimeout(deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    // 'close' comes once the child is gone; its stop handler is then in `stopping`.
+    await Promise.race([Promise.all(exits).then(() => Promise.all([...this.stopping])), deadline]);
+    clearTimeout(timer);
+    for (const task of this.tasks.values()) signalGroup(task.child, 'SIGKILL');
+  }
+}
+
+/** Signals the child's whole process group (it was spawned detached, as its group leader). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
   }
 }

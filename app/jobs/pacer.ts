@@ -12,6 +12,8 @@ export interface PacerDeps {
   readonly bucket: TokenBucket;
   readonly logger: Logger;
   readonly random?: () => number;
+  /** Aborted when this process starts draining: nothing more is launched, messages go back. */
+  readonly signal?: AbortSignal;
 }
 
 /** `ack`: the message is done with (submitted, or nothing left to do); otherwise it goes back. */
@@ -52,6 +54,7 @@ export async function submitJob(
 
 async function submit(deps: PacerDeps, message: JobMessage, deadline: number): Promise<SubmitOutcome> {
   const random = deps.random ?? Math.random;
+  if (deps.signal?.aborted) return { ack: false, retryAfterSeconds: 0, reason: 'shutting down' };
   const log = deps.logger.child({ jobId: message.jobId, attempt: message.attempt });
   const found = await deps.jobs.get(message.jobId);
   const skip = (why: string): SubmitOutcome => {
@@ -74,6 +77,8 @@ async function submit(deps: PacerDeps, message: JobMessage, deadline: number): P
   let throttled = 0;
   let errors = 0;
   for (;;) {
+    // A task launched now would be stopped by the shutdown at once; the next process launches it.
+    if (deps.signal?.aborted) return { ack: false, retryAfterSeconds: 0, reason: 'shutting down' };
     if (!(await takeToken(deps.bucket, deadline, random))) {
       return { ack: false, retryAfterSeconds: 1, reason: 'no RunTask token before the deadline' };
     }

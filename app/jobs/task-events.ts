@@ -14,10 +14,12 @@ export type TaskEventResult = 'succeeded' | 'failed' | 'requeued' | 'ignored';
 
 /**
  * Stops that say nothing about the job itself: Spot reclaimed the capacity (a `SpotInterruption`
- * stop code, sent with the two-minute warning; ECS developer guide, "Fargate Spot"), or the task
- * never started (image pull, ENI, capacity). Another attempt may well succeed.
+ * stop code, sent with the two-minute warning; ECS developer guide, "Fargate Spot"), the host
+ * went away (`TerminationNotice`: task retirement on AWS, the embedded server shutting down
+ * locally), or the task never started (image pull, ENI, capacity). Another attempt may well
+ * succeed, and resumes from the checkpoint.
  */
-const RETRYABLE_STOP_CODES = new Set(['SpotInterruption', 'TaskFailedToStart']);
+const RETRYABLE_STOP_CODES = new Set(['SpotInterruption', 'TerminationNotice', 'TaskFailedToStart']);
 
 export function describeStop(stopped: TaskStopped): string {
   const parts = [

@@ -173,6 +173,10 @@ export class EcsApiService extends Construct {
         { capacityProvider: 'FARGATE', base: config.api.onDemandBase, weight: config.api.onDemandWeight },
         { capacityProvider: 'FARGATE_SPOT', base: 0, weight: config.api.spotWeight },
       ],
+      // ECS applies a changed capacity provider strategy only with a new deployment, and provider
+      // 6.x refuses the plan without this flag ("aws_ecs_service", Terraform AWS provider docs);
+      // it starts a deployment only when the service is updated, never on an unchanged plan.
+      forceNewDeployment: true,
       platformVersion: 'LATEST',
       deploymentCircuitBreaker: { enable: true, rollback: true },
       deploymentMinimumHealthyPercent: 100,

@@ -23,6 +23,8 @@ export interface JobsStorageOptions {
   readonly queueRetentionDays: number;
   /** The consumer's function timeout; the queue's visibility timeout is six times it. */
   readonly consumerTimeoutSeconds: number;
+  /** Destroy empties the bucket, every object version included (dev); prod refuses to delete data. */
+  readonly destroyable: boolean;
 }
 
 /**
@@ -36,7 +38,11 @@ export class JobsStorage extends Construct {
 
   constructor(scope: Construct, id: string, options: JobsStorageOptions) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${options.name}-jobs-` });
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucketPrefix: `${options.name}-jobs-`,
+      // S3 deletes only empty buckets; with versioning on, force_destroy also removes every version.
+      forceDestroy: options.destroyable,
+    });
     new S3BucketPublicAccessBlock(this, 'public-access', {
       bucket: this.bucket.id,
       blockPublicAcls: true,

@@ -18,8 +18,8 @@ export function lambdaArtifact(name: string): { filename: string; sourceCodeHash
 
 /**
  * nodejs20.x left standard support with Node 20's end of life (Lambda runtimes page, "Runtime
- * deprecation"); the bundles target Node 20 syntax and run unchanged on 22, whose runtime also
- * provides the AWS SDK v3 the build leaves out of the zips.
+ * deprecation"). Node 22 LTS everywhere: this runtime, the container's base image (Dockerfile) and
+ * `engines` in package.json (a test keeps the three on one major); the runtime also provides the AWS SDK v3 the build leaves out of the zips.
  */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 

@@ -7,6 +7,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Construct } from 'constructs';
+import { recoveryWindow } from './api-keys.js';
 
 export const REDIS_PORT = 6379;
 
@@ -20,6 +21,8 @@ export interface RedisOptions {
   readonly nodes: number;
   readonly automaticFailover: boolean;
   readonly snapshotRetentionDays: number;
+  /** See StackConfig.destroyable: the AUTH secret is deleted without a recovery window. */
+  readonly destroyable: boolean;
 }
 
 /**
@@ -40,6 +43,7 @@ export class Redis extends Construct {
     this.authSecret = new SecretsmanagerSecret(this, 'auth', {
       name: `${options.name}/redis-auth`,
       description: 'AUTH token of the Redis replication group',
+      ...recoveryWindow(options.destroyable),
     });
     // Generated once: the version ignores later reads of the generator, so the token (and the
     // replication group that uses it) stays the same on every plan until someone rotates it.

@@ -12,13 +12,6 @@ export const NOT_FOUND_BODY = JSON.stringify({
   error: { code: 'route_not_found', message: 'No route matches this request' },
 });
 
-/**
- * Requests with this header reach the ECS service whatever the path (smoke tests use it to check
- * the ECS side of a route that runs on Lambda). It also keeps the ECS target group attached to the
- * listener when no route runs on ECS, which the service and the requests-per-target metric need.
- */
-export const ECS_DIRECT_HEADER = { name: 'X-Runtime-Target', value: 'ecs' } as const;
-
 export interface RouteRulesOptions {
   readonly loadBalancerArn: string;
   /** HTTPS with this certificate, HTTP redirected to it; plain HTTP when absent. */
@@ -41,20 +34,29 @@ export function tagValue(text: string): string {
 }
 
 /**
- * The listener(s) and one rule per route: `http-request-method` plus `path-pattern`, forwarding to
- * the route's target; more specific patterns get lower priority numbers (matched first).
+ * The listener(s), one rule per route (`http-request-method` plus `path-pattern`, forwarding to the
+ * route's target) and one per route path (any other method, `OPTIONS` included, to a runtime that
+ * answers it); priorities as infra/route-patterns.ts derives them. No rule lets a client choose the
+ * runtime: an anonymous request reaches only the target its route or path is deployed to.
  */
 export class RouteRules extends Construct {
   /** The listener the rules are on (HTTPS when configured, else HTTP). */
   readonly listener: LbListener;
   readonly redirectListener: LbListener | undefined;
   readonly planned: readonly PlannedRule[];
+  /** Route id → its rule. */
   readonly rules: ReadonlyMap<string, LbListenerRule>;
-  readonly ecsDirectRule: LbListenerRule;
+  /** Express path → the rule that takes `OPTIONS` and other methods on it. */
+  readonly pathRules: ReadonlyMap<string, LbListenerRule>;
+  /**
+   * The rules that associate the ECS target group with the listener, which ECS needs before it
+   * registers tasks: the path rules, all of which name it (with weight 0 when they forward to Lambda).
+   */
+  readonly ecsAttachment: readonly LbListenerRule[];
 
   constructor(scope: Construct, id: string, options: RouteRulesOptions) {
     super(scope, id);
-    this.planned = planListenerRules(options.assignments, { reservedRules: 1 });
+    this.planned = planListenerRules(options.assignments);
 
     const defaultAction: LbListenerDefaultAction =
       options.defaultAction === 'ecs'
@@ -94,40 +96,60 @@ export class RouteRules extends Construct {
       this.redirectListener = undefined;
     }
 
+    const lambdaTargetGroup = (group: string, why: string) => {
+      const arn = options.lambdaTargetGroupArns.get(group);
+      if (!arn) throw new Error(`${why}: no target group for Lambda group ${group}`);
+      return arn;
+    };
     const rules = new Map<string, LbListenerRule>();
+    const pathRules = new Map<string, LbListenerRule>();
     for (const planned of this.planned) {
-      const { assignment } = planned;
-      const targetGroupArn =
-        assignment.target === 'ecs'
-          ? options.ecsTargetGroupArn
-          : options.lambdaTargetGroupArns.get(assignment.route.lambdaGroup);
-      if (!targetGroupArn) {
-        throw new Error(`${assignment.id}: no target group for Lambda group ${assignment.route.lambdaGroup}`);
+      if (planned.kind === 'route') {
+        const { assignment } = planned;
+        const targetGroupArn =
+          assignment.target === 'ecs'
+            ? options.ecsTargetGroupArn
+            : lambdaTargetGroup(assignment.route.lambdaGroup, assignment.id);
+        rules.set(
+          assignment.id,
+          new LbListenerRule(this, ruleId(assignment.id), {
+            listenerArn: this.listener.arn,
+            priority: planned.priority,
+            condition: [
+              { httpRequestMethod: { values: [...planned.methods] } },
+              { pathPattern: { values: [...planned.pathPatterns] } },
+            ],
+            action: [{ type: 'forward', targetGroupArn }],
+            tags: { Route: tagValue(assignment.id), Target: assignment.target },
+          }),
+        );
+      } else {
+        // Weighted forward ("Listener rules", ELB docs: weights 0–999, any target group types):
+        // weight 0 sends nothing to ECS but keeps its target group on the listener.
+        const targetGroups =
+          planned.target.type === 'ecs'
+            ? [{ arn: options.ecsTargetGroupArn, weight: 1 }]
+            : [
+                { arn: lambdaTargetGroup(planned.target.group, planned.key), weight: 1 },
+                { arn: options.ecsTargetGroupArn, weight: 0 },
+              ];
+        pathRules.set(
+          planned.path,
+          new LbListenerRule(this, ruleId(planned.key), {
+            listenerArn: this.listener.arn,
+            priority: planned.priority,
+            condition: [{ pathPattern: { values: [...planned.pathPatterns] } }],
+            action: [{ type: 'forward', forward: { targetGroup: targetGroups } }],
+            tags: {
+              Path: tagValue(planned.path),
+              Target: planned.target.type === 'ecs' ? 'ecs' : `lambda:${planned.target.group}`,
+            },
+          }),
+        );
       }
-      rules.set(
-        assignment.id,
-        new LbListenerRule(this, ruleId(assignment.id), {
-          listenerArn: this.listener.arn,
-          priority: planned.priority,
-          condition: [
-            { httpRequestMethod: { values: [...planned.methods] } },
-            { pathPattern: { values: [...planned.pathPatterns] } },
-          ],
-          action: [{ type: 'forward', targetGroupArn }],
-          tags: { Route: tagValue(assignment.id), Target: assignment.target },
-        }),
-      );
     }
     this.rules = rules;
-
-    this.ecsDirectRule = new LbListenerRule(this, 'ecs-direct', {
-      listenerArn: this.listener.arn,
-      // Ahead of every route rule (they start at PRIORITY_STEP), so the header wins for any path.
-      priority: 1,
-      condition: [
-        { httpHeader: { httpHeaderName: ECS_DIRECT_HEADER.name, values: [ECS_DIRECT_HEADER.value] } },
-      ],
-      action: [{ type: 'forward', targetGroupArn: options.ecsTargetGroupArn }],
-    });
+    this.pathRules = pathRules;
+    this.ecsAttachment = [...pathRules.values()];
   }
 }

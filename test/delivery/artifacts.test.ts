@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LambdaFunction } from '../../local-stack/lambda/lambda-function.js';
 import { buildAll } from '../../scripts/build.js';
 import { startServerProcess } from '../shutdown/server-process.js';
 
@@ -113,33 +112,34 @@ function albEvent(method: string, path: string, body?: unknown): Record<string, 
   };
 }
 
-/** Unpacks a built zip as Lambda would and sends it events in a fresh process. */
-function invokeZip(
+/** Unpacks a built zip as Lambda would and sends it events in a fresh process (the local stack's). */
+async function invokeZip(
   name: string,
   events: Record<string, unknown>[],
   env: Record<string, string>,
-): { statusCode: number; body: string; multiValueHeaders: Record<string, string[]> }[] {
+): Promise<{ statusCode: number; body: string; multiValueHeaders: Record<string, string[]> }[]> {
   const dir = join(root, 'dist', 'probe', name);
-  mkdirSync(dir, { recursive: true });
-  for (const [file, bytes] of Object.entries(
-    unzipSync(readFileSync(join(root, 'dist', 'lambda', `${name}.zip`))),
-  )) {
-    writeFileSync(join(dir, file), bytes);
+  const fn = await LambdaFunction.start({
+    name,
+    zipPath: join(root, 'dist', 'lambda', `${name}.zip`),
+    dir,
+    handler: 'lambda.handler',
+    environment: { LOG_LEVEL: 'silent', JOBS_DATA_DIR: join(dir, 'data'), ...env },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    logFd: 'ignore',
+  });
+  try {
+    const results = [];
+    for (const event of events) {
+      const outcome = await fn.invoke(event);
+      if (outcome.kind !== 'result') throw new Error(`bundle ${name} failed: ${JSON.stringify(outcome)}`);
+      results.push(JSON.parse(outcome.json));
+    }
+    return results;
+  } finally {
+    await fn.stop();
   }
-  const run = spawnSync(
-    process.execPath,
-    [
-      join(root, 'test', 'delivery', 'lambda-bundle-probe.mjs'),
-      join(dir, 'lambda.mjs'),
-      JSON.stringify(events),
-    ],
-    {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', JOBS_DATA_DIR: join(dir, 'data'), ...env },
-      encoding: 'utf8',
-    },
-  );
-  if (run.status !== 0) throw new Error(`bundle ${name} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '[]');
 }
 
 describe('Lambda zips (what the stacks deploy)', () => {
@@ -147,8 +147,8 @@ describe('Lambda zips (what the stacks deploy)', () => {
     if (!existsSync(join(root, 'dist', 'lambda', 'leads.zip'))) await buildAll(() => {});
   }, 120_000);
 
-  it("the leads function serves its routes, validates in English, and 404s other groups' routes", () => {
-    const [created, invalid, read, other] = invokeZip(
+  it("the leads function serves its routes, validates in English, and 404s other groups' routes", async () => {
+    const [created, invalid, read, other] = await invokeZip(
       'leads',
       [
         albEvent('POST', '/leads/zip-1', { name: 'Ada', email: 'ada@example.com' }),
@@ -170,8 +170,8 @@ describe('Lambda zips (what the stacks deploy)', () => {
     expect(other?.statusCode).toBe(404);
   });
 
-  it('the api function answers /openapi.json and /healthz', () => {
-    const [openapi, health] = invokeZip(
+  it('the api function answers /openapi.json and /healthz', async () => {
+    const [openapi, health] = await invokeZip(
       'api',
       [albEvent('GET', '/openapi.json'), albEvent('GET', '/healthz')],
       {
@@ -183,8 +183,8 @@ describe('Lambda zips (what the stacks deploy)', () => {
     expect(health?.statusCode).toBe(200);
   });
 
-  it('the jobs function accepts a simulation and reports zod errors for a bad one', () => {
-    const [accepted, refused] = invokeZip(
+  it('the jobs function accepts a simulation and reports zod errors for a bad one', async () => {
+    const [accepted, refused] = await invokeZip(
       'jobs',
       [
         albEvent('POST', '/simulations', {

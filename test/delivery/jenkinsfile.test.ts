@@ -77,10 +77,32 @@ describe('Jenkinsfile', () => {
     expect(readFileSync(join(root, 'infra', 'api-stack.ts'), 'utf8')).toContain("'alb_dns_name'");
   });
 
+  it('archives the readable plan only and hands the binary plan (secrets in clear) to apply by stash', () => {
+    const archived = [...jenkinsfile.matchAll(/archiveArtifacts[^\n]*artifacts: ([^,\n]*)/g)].map(
+      ([, a]) => a,
+    );
+    expect(archived.some((a) => a?.includes('plan.txt'))).toBe(true);
+    expect(archived.some((a) => /tfplan/.test(a ?? ''))).toBe(false);
+    expect(stage('Plan')).toMatch(/stash name: 'tfplan', includes: 'tfplan'/);
+    expect(stage('Apply')).toMatch(/unstash 'tfplan'[\s\S]*terraform apply/);
+  });
+
+  it('stops before planning when an HTTPS stack has no certificate ARN', () => {
+    expect(stage('Synth')).toMatch(/contains\('"certificate_arn"'\)[^\n]*CERTIFICATE|certificateVariable/);
+    expect(stage('Synth')).toMatch(/error\(/);
+    expect(jenkinsfile.indexOf('error("The')).toBeLessThan(jenkinsfile.indexOf('terraform init'));
+  });
+
+  it('builds the images for linux/amd64, the architecture the task definitions pin', () => {
+    const builds = [...stage('Build').matchAll(/docker build [^\n]*/g)].map(([line]) => line);
+    expect(builds).toHaveLength(2);
+    for (const line of builds) expect(line).toMatch(/--platform linux\/amd64/);
+  });
+
   it('tags both images with the commit', () => {
     expect(jenkinsfile).toMatch(/API_IMAGE = ".*:\$\{env\.GIT_COMMIT\}"/);
     expect(jenkinsfile).toMatch(/SIMULATION_IMAGE = ".*:\$\{env\.GIT_COMMIT\}"/);
-    expect(stage('Build')).toMatch(/docker build --target api/);
-    expect(stage('Build')).toMatch(/docker build --target simulation/);
+    expect(stage('Build')).toMatch(/docker build [^\n]*--target api/);
+    expect(stage('Build')).toMatch(/docker build [^\n]*--target simulation/);
   });
 });

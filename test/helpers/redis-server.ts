@@ -101,12 +101,12 @@ export class PrivateRedis {
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
 
-  /** SIGSTOP: the server keeps its connections open and answers nothing, as a hung Redis does. */
+  /** SIGSTOP: Redis keeps its sockets open and answers nothing, like a hung or paused node. */
   freeze(): void {
     this.child?.kill('SIGSTOP');
   }
 
-  /** SIGCONT: a frozen server resumes and answers everything sent to it meanwhile. */
+  /** SIGCONT after freeze(). */
   thaw(): void {
     this.child?.kill('SIGCONT');
   }
@@ -117,6 +117,8 @@ export class PrivateRedis {
     this.child = undefined;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
+    // A frozen process gets SIGKILL too, but resume it so nothing waits on a stopped child.
+    child.kill('SIGCONT');
     await exited;
   }
 }

@@ -10,7 +10,8 @@ describe('npm run routes', () => {
     expect(lines[0]).toBe('Routes (prod):');
     expect(lines[1]).toMatch(/^METHOD\s+PATH\s+TARGET\s+LAMBDA GROUP\s+RATE CLASS\s+SOURCE$/);
     expect(text).toMatch(/POST\s+\/leads\/:leadId\s+ecs\s+leads\s+\S+( x\d)?\s+environment/);
-    expect(text).toContain('ALB rules, most specific first:');
+    expect(text).toContain('ALB rules in priority order');
+    expect(text).toMatch(/\d+\s+any other\s+\/leads\/\*\s+→ lambda:leads \(405 with Allow, OPTIONS\)/);
   });
 
   it('prints JSON with --json, applying ROUTE_TARGETS', () => {

@@ -122,14 +122,25 @@ describe('synthesis stops with a clear message', () => {
   });
 
   it('for more rules than an ALB takes', () => {
-    const many = Array.from({ length: 100 }, (_, i) => ({ ...sample, path: `/r${i}` }));
+    // 51 paths: a route rule and a path rule each.
+    const many = Array.from({ length: 51 }, (_, i) => ({ ...sample, path: `/r${i}` }));
     expect(() => build({ routes: many })).toThrow(RouteRulesError);
-    expect(() => build({ routes: many })).toThrow(/101 listener rules .* at most 100/);
+    expect(() => build({ routes: many })).toThrow(/102 listener rules .* at most 100/);
   });
 
   it('for more conditions than an ALB rule takes', () => {
     const wide: RouteDefinition = { ...sample, path: '/a{/b}{/c}{/d}' };
     expect(() => build({ routes: [wide] })).toThrow(/10 condition values .* at most 5/);
+  });
+
+  it('for an HTTPS environment whose configured certificate ARN is empty or not an ACM ARN', () => {
+    const prod = stackConfigs.prod as StackConfig;
+    for (const certificateArn of ['', 'arn:aws:iam::123456789012:server-certificate/x']) {
+      const configs = { ...stackConfigs, prod: { ...prod, alb: { ...prod.alb, https: { certificateArn } } } };
+      expect(() => build({ configs, env: { STACK_ENV: 'prod' } })).toThrow(
+        /prod: alb\.https\.certificateArn .* is not an ACM certificate ARN/,
+      );
+    }
   });
 
   it('for an environment nobody configured', () => {

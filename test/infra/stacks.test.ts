@@ -364,6 +364,35 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
     }
   });
 
+  it('can be destroyed and re-created where the environment says so; prod keeps its protections', () => {
+    const secrets = resourcesOf(stack(), 'aws_secretsmanager_secret').map(([, s]) => s);
+    const bucket = one(stack(), 'aws_s3_bucket', 'jobs-storage');
+    expect(secrets.length).toBeGreaterThanOrEqual(2);
+    if (config.destroyable) {
+      for (const secret of secrets) expect(secret.recovery_window_in_days).toBe(0);
+      expect(bucket.force_destroy).toBe(true);
+    } else {
+      for (const secret of secrets) expect(secret.recovery_window_in_days).toBeUndefined();
+      expect(bucket.force_destroy).toBeFalsy();
+      expect(one(stack(), 'aws_lb').enable_deletion_protection).toBe(true);
+    }
+  });
+
+  it('lets a capacity provider strategy change deploy (force_new_deployment)', () => {
+    expect(one(stack(), 'aws_ecs_service', 'api_').force_new_deployment).toBe(true);
+  });
+
+  it('refuses at plan a certificate ARN that is empty or not an ACM ARN', () => {
+    const variable = (stack().variable ?? {}) as Record<string, Json>;
+    if (!config.alb.https) {
+      expect(variable.certificate_arn).toBeUndefined();
+      return;
+    }
+    const [validation] = (variable.certificate_arn?.validation ?? []) as Json[];
+    expect(String(validation?.condition)).toMatch(/^\$\{can\(regex\(".*acm.*", var\.certificate_arn\)\)\}$/);
+    expect(String(validation?.error_message)).toMatch(/CERTIFICATE_ARN_PROD/);
+  });
+
   it('outputs the ALB DNS name, queue URL, bucket, cluster and service names', () => {
     expect(Object.keys(stack().output ?? {}).sort()).toEqual([
       'alb_dns_name',

@@ -13,14 +13,29 @@ import {
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
-  // The ALB writes X-Forwarded-For: it appends the address it saw to whatever the client sent.
+  return sendHttp(port, request, { appendForwardedFor: request.sourceIp ?? '203.0.113.7' });
+}
+
+/**
+ * Sends the case over HTTP. With `appendForwardedFor`, the address is appended to X-Forwarded-For as
+ * the ALB does (a request straight to a target); without it the headers go as the client wrote them
+ * (a request to the local ALB, which appends the address itself).
+ */
+export function sendHttp(
+  port: number,
+  request: HttpCase,
+  options: { appendForwardedFor?: string; extraHeaders?: readonly [string, string][] } = {},
+): Promise<NormalizedResponse> {
   const headers = nameMap<string[]>();
   const forwardedFor: string[] = [];
-  for (const [name, value] of wireHeaders(request)) {
-    if (name.toLowerCase() === 'x-forwarded-for') forwardedFor.push(value);
+  for (const [name, value] of [...wireHeaders(request), ...(options.extraHeaders ?? [])]) {
+    if (options.appendForwardedFor !== undefined && name.toLowerCase() === 'x-forwarded-for')
+      forwardedFor.push(value);
     else append(headers, name, value);
   }
-  headers['x-forwarded-for'] = [[...forwardedFor, request.sourceIp ?? '203.0.113.7'].join(', ')];
+  if (options.appendForwardedFor !== undefined) {
+    headers['x-forwarded-for'] = [[...forwardedFor, options.appendForwardedFor].join(', ')];
+  }
   const path = request.query === undefined ? request.path : `${request.path}?${request.query}`;
   return new Promise((resolve, reject) => {
     const req = httpRequest(

@@ -4,19 +4,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { PrivateRedis, uniquePrefix } from '../../test/helpers/redis-server.js';
-import { type ServerProcess, startServerProcess } from '../../test/shutdown/server-process.js';
+import { PrivateRedis, uniquePrefix } from '../../../test/helpers/redis-server.js';
+import { type ServerProcess, startServerProcess } from '../../../test/shutdown/server-process.js';
+import { count, emptyTally, type FaultRow } from './matrix.js';
 
 /**
- * What a fault scenario works with: a private Redis it may freeze or kill, the runtime under test
- * as a process of its own (ECS: app/server.ts as `npm start` runs it; Lambda: the Lambda handler
- * behind an ALB-shaped front, bench/faults/lambda-process.ts), and a steady load of requests on
- * the Redis-backed routes whose every answer is recorded.
+ * What the request-path fault scenarios work with, on both runtimes: a private Redis they may
+ * freeze or kill, the runtime under test as a process of its own (ECS: app/server.ts as `npm
+ * start` runs it; Lambda: the Lambda handler behind an ALB-shaped front,
+ * bench/faults/support/lambda-process.ts), and a steady load of requests on the Redis-backed
+ * routes whose every answer is recorded.
  */
 
 export type RuntimeName = 'ecs' | 'lambda';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export interface RuntimeProcess {
   readonly name: RuntimeName;
@@ -34,45 +36,25 @@ export interface ScenarioContext {
   progress(message: string): void;
 }
 
-/** One line of the fault matrix. `extra` holds a scenario's own figures (shutdown time, jobs…). */
-export interface FaultRow {
-  readonly scenario: string;
-  readonly runtime: RuntimeName;
-  readonly counts: {
-    ok2xx: number;
-    client4xx: number;
-    unavailable503: number;
-    other5xx: number;
-    failed: number;
-  };
-  readonly slowestMs: number;
-  /** From the end of the fault to the first 2xx of a Redis-backed route; undefined without a fault. */
-  readonly recoverMs: number | undefined;
-  readonly extra?: Readonly<Record<string, string | number>>;
-}
-
-export interface FaultScenario {
-  readonly name: string;
-  /** One line: what is done to whom. */
-  readonly description: string;
-  run(context: ScenarioContext): Promise<FaultRow>;
-}
-
-/** Runs one scenario on one runtime with a fresh durable Redis (data survives a kill, as with AOF). */
-export async function runScenario(scenario: FaultScenario, runtime: RuntimeName): Promise<FaultRow> {
+/** Runs `body` on one runtime with a fresh durable Redis (data survives a kill, as with AOF). */
+export async function withRuntime<T>(
+  name: string,
+  runtime: RuntimeName,
+  body: (context: ScenarioContext) => Promise<T>,
+): Promise<T> {
   const redis = await PrivateRedis.start({ durable: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'faults-jobs-'));
   const started: RuntimeProcess[] = [];
   try {
-    return await scenario.run({
+    return await body({
       runtime,
       redis,
-      progress: (message) => process.stderr.write(`  [${scenario.name} ${runtime}] ${message}\n`),
+      progress: (message) => process.stderr.write(`  [${name} ${runtime}] ${message}\n`),
       async startRuntime(env = {}) {
         const command =
           runtime === 'ecs'
             ? undefined
-            : ['node', '--import', 'tsx', join(root, 'bench', 'faults', 'lambda-process.ts')];
+            : ['node', '--import', 'tsx', join(root, 'bench', 'faults', 'support', 'lambda-process.ts')];
         const server = await startServerProcess(
           {
             REDIS_URL: redis.url,
@@ -213,42 +195,51 @@ export function summarize(
   scenario: string,
   runtime: RuntimeName,
   answers: readonly Answer[],
-  faultEndedAt?: number,
-  extra?: Record<string, string | number>,
+  faultEndedAt: number,
+  baselineSlowestMs: number,
 ): FaultRow {
-  const counts = { ok2xx: 0, client4xx: 0, unavailable503: 0, other5xx: 0, failed: 0 };
+  const answered = emptyTally();
   let slowestMs = 0;
   for (const answer of answers) {
-    if (answer.status === 0) counts.failed += 1;
-    else if (answer.status < 300) counts.ok2xx += 1;
-    else if (answer.status < 500) counts.client4xx += 1;
-    else if (answer.status === 503) counts.unavailable503 += 1;
-    else counts.other5xx += 1;
+    count(answered, answer.status === 0 ? undefined : answer.status);
     slowestMs = Math.max(slowestMs, answer.answeredAt - answer.sentAt);
   }
   if (process.env.FAULT_DEBUG) {
-    const t0 = answers[0]?.sentAt ?? 0;
     const slow = [...answers].sort((a, b) => b.answeredAt - b.sentAt - (a.answeredAt - a.sentAt)).slice(0, 8);
     for (const a of slow)
-      process.stderr.write(
-        `    slow ${a.route} ${a.status} sent +${a.sentAt - t0} took ${a.answeredAt - a.sentAt} (fault end +${(faultEndedAt ?? 0) - t0})\n`,
-      );
+      process.stderr.write(`    slow ${a.route} ${a.status} took ${a.answeredAt - a.sentAt} ms\n`);
   }
-  const firstOk =
-    faultEndedAt === undefined
-      ? undefined
-      : answers
-          .filter((a) => a.sentAt >= faultEndedAt && a.status >= 200 && a.status < 300)
-          .reduce((min, a) => Math.min(min, a.answeredAt), Number.POSITIVE_INFINITY);
+  const firstOk = answers
+    .filter((a) => a.sentAt >= faultEndedAt && a.status >= 200 && a.status < 300)
+    .reduce((min, a) => Math.min(min, a.answeredAt), Number.POSITIVE_INFINITY);
   return {
     scenario,
     runtime,
-    counts,
+    answered,
     slowestMs,
-    recoverMs: firstOk === undefined || !Number.isFinite(firstOk) ? undefined : firstOk - (faultEndedAt ?? 0),
-    ...(extra ? { extra } : {}),
+    recoverMs: Number.isFinite(firstOk) ? firstOk - faultEndedAt : null,
+    shutdownMs: null,
+    jobs: null,
+    baseline: {
+      label: 'slowest without the fault',
+      value: baselineSlowestMs,
+      ratio: slowestMs / Math.max(1, baselineSlowestMs),
+    },
   };
 }
+
+/** The slowest answer of the same load with Redis healthy: each row's baseline, same run. */
+export async function baselineSlowestMs(runtime: RuntimeName): Promise<number> {
+  return withRuntime('baseline', runtime, async ({ startRuntime }) => {
+    const server = await startRuntime();
+    await seed(server.port);
+    const answers = await steadyLoad(server.port, LOAD(4_000));
+    return Math.max(...answers.map((a) => a.answeredAt - a.sentAt));
+  });
+}
+
+/** 40 requests a second, one simulation in 200 (launching simulations is not what is measured). */
+export const LOAD = (durationMs: number) => ({ durationMs, perSecond: 40, simulationEvery: 200 });
 
 /** Seeds the lead the load reads, so a healthy read is a 200. */
 export async function seed(port: number): Promise<void> {

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
-import { isBinaryBody } from '../../adapters/content-types.js';
-import { loadConfig } from '../../app/config.js';
-import { createLambdaHandler } from '../../app/lambda-handler.js';
-import { createLogger } from '../../app/logger.js';
-import { createRuntimeDeps } from '../../app/runtime-deps.js';
+import { isBinaryBody } from '../../../adapters/content-types.js';
+import { loadConfig } from '../../../app/config.js';
+import { createLambdaHandler } from '../../../app/lambda-handler.js';
+import { createLogger } from '../../../app/logger.js';
+import { createRuntimeDeps } from '../../../app/runtime-deps.js';
 
 /**
  * The Lambda runtime for the fault benchmark, in a process of its own: the entry point's
