@@ -35,10 +35,14 @@ export function createRedisClient(connection: RedisConnection, overrides: RedisO
     lazyConnect: true,
     ...overrides,
   });
-  // ioredis reads this option on every command, so turning it off once connected takes effect.
-  client.once('ready', () => {
-    client.options.enableOfflineQueue = false;
-  });
+  // ioredis reads this option on every command, so turning it off once connected takes effect. A
+  // client made without a command timeout (BullMQ's worker, whose blocking reads wait by design)
+  // keeps ioredis' queueing.
+  if (client.options.commandTimeout !== undefined) {
+    client.once('ready', () => {
+      client.options.enableOfflineQueue = false;
+    });
+  }
   // Errors surface on the commands that fail; an unhandled 'error' event would crash the process.
   client.on('error', () => {});
   client.connect().catch(() => {});
