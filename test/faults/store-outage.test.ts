@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivateRedis, uniquePrefix } from '../helpers/redis-server.js';
 import type { HttpCase, NormalizedResponse } from '../parity/http-case.js';
@@ -47,6 +48,30 @@ function fromSomewhere(request: HttpCase): HttpCase {
   return { ...request, sourceIp: `198.18.${octet()}.${octet()}` };
 }
 
+/** Polls every job record under the prefix until `done` holds (at most 10 s). */
+async function waitForJobs(
+  url: string,
+  prefix: string,
+  done: (jobs: { id: string; status: string }[]) => boolean,
+): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const keys = await client.keys(`${prefix}job:*`);
+      const jobs = (await Promise.all(keys.map((key) => client.get(key))))
+        .filter((raw): raw is string => raw !== null)
+        .map((raw) => JSON.parse(raw) as { id: string; status: string });
+      if (done(jobs)) return;
+      if (Date.now() > deadline)
+        throw new Error(`jobs not settled: ${JSON.stringify(jobs.map((j) => j.status))}`);
+      await sleep(100);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function timed(
   runtime: OutageRuntime,
   request: HttpCase,
@@ -62,10 +87,12 @@ describe('store outages on both runtimes', () => {
   let redis: PrivateRedis;
   let runtimes: OutageRuntime[];
   let jobId: string;
+  let prefix: string;
 
   beforeAll(async () => {
     redis = await PrivateRedis.start({ durable: true });
-    runtimes = await startRuntimes(redis.url, uniquePrefix('outage'));
+    prefix = uniquePrefix('outage');
+    runtimes = await startRuntimes(redis.url, prefix);
     const [ecs] = runtimes;
     if (!ecs) throw new Error('no runtime');
     // Prepare: a lead and a job to read, while Redis answers.
@@ -123,6 +150,10 @@ describe('store outages on both runtimes', () => {
         redis.thaw();
       }
       await untilServed(runtime);
+      // A job write that timed out may land once Redis wakes: it is then cancelled, never run.
+      await waitForJobs(redis.url, prefix, (jobs) =>
+        jobs.filter((job) => job.id !== jobId).every((job) => job.status === 'cancelled'),
+      );
     },
     30_000,
   );
