@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  type CorsSettings,
+  corsOriginsVariable,
+  DEFAULT_CORS_MAX_AGE_SECONDS,
+  DEFAULT_PREFLIGHTS_PER_MINUTE,
+  resolveCorsOrigins,
+} from '../adapters/cors-settings.js';
 import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
@@ -54,6 +61,12 @@ const schema = z
       .string()
       .regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')
       .optional(),
+    // Browsers on other origins: see adapters/cors-settings.ts. Unset: any localhost port when
+    // APP_ENV is local, no cross-origin access anywhere else.
+    CORS_ALLOWED_ORIGINS: corsOriginsVariable.optional(),
+    CORS_ALLOW_CREDENTIALS: bool.default(false),
+    CORS_MAX_AGE_SECONDS: int(0, 86_400).default(DEFAULT_CORS_MAX_AGE_SECONDS),
+    CORS_PREFLIGHTS_PER_MINUTE: int(1, 1_000_000).default(DEFAULT_PREFLIGHTS_PER_MINUTE),
     // Simulation jobs: see app/jobs/jobs-config.ts.
     ...jobsEnvShape,
     // Rate limiting: points per window per class, for clients without and with an API key.
@@ -74,6 +87,11 @@ const schema = z
   .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
     path: ['SHUTDOWN_DRAIN_MS'],
     message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
+  })
+  // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
+  .refine((v) => !(v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*'), {
+    path: ['CORS_ALLOW_CREDENTIALS'],
+    message: 'cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins',
   });
 
 /** Every variable this module reads, for documentation checks (the README lists them all). */
@@ -100,6 +118,7 @@ export interface AppConfig {
   readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
   readonly rateLimit: RateLimitSettings;
+  readonly cors: CorsSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -139,6 +158,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeyHashesSecretArn: v.API_KEY_HASHES_SECRET_ARN,
     lambdaGroup: v.LAMBDA_GROUP,
     jobs: jobs.config,
+    cors: {
+      origins: resolveCorsOrigins(v.CORS_ALLOWED_ORIGINS, v.APP_ENV),
+      allowCredentials: v.CORS_ALLOW_CREDENTIALS,
+      maxAgeSeconds: v.CORS_MAX_AGE_SECONDS,
+      preflightsPerMinute: v.CORS_PREFLIGHTS_PER_MINUTE,
+    },
     rateLimit: {
       classes: {
         standard: {

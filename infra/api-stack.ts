@@ -151,7 +151,7 @@ export class ApiStack extends TerraformStack {
 
     // Every entry point reads the same configuration (app/config.ts validates the jobs variables
     // together), so the API gets the jobs variables too.
-    const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment };
+    const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment, ...corsEnvironment(config) };
     // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
     const apiStatements: PolicyStatement[] = [
       {
@@ -251,4 +251,14 @@ export class ApiStack extends TerraformStack {
     new TerraformOutput(this, 'api_service_name', { value: api.service.name });
     new TerraformOutput(this, 'simulation_task_family', { value: jobs.simulationTask.family });
   }
+}
+
+/** The API's `CORS_*` variables (app/config.ts) for this environment; `none` when it lists no origin. */
+export function corsEnvironment(config: Pick<StackConfig, 'cors'>): Record<string, string> {
+  const { allowedOrigins, allowCredentials, maxAgeSeconds } = config.cors;
+  return {
+    CORS_ALLOWED_ORIGINS: allowedOrigins.length > 0 ? allowedOrigins.join(',') : 'none',
+    CORS_ALLOW_CREDENTIALS: String(allowCredentials),
+    CORS_MAX_AGE_SECONDS: String(maxAgeSeconds),
+  };
 }

@@ -79,6 +79,15 @@ export interface StackConfig {
     readonly automaticFailover: boolean;
     readonly snapshotRetentionDays: number;
   };
+  /**
+   * Browser origins allowed to call the API (`CORS_*` on the ECS task and the API Lambdas).
+   * Empty: no cross-origin access; the API still answers other clients.
+   */
+  readonly cors: {
+    readonly allowedOrigins: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly maxAgeSeconds: number;
+  };
   readonly jobs: {
     /** The pacer's event source maximum concurrency (AWS minimum 2). */
     readonly pacerMaxConcurrency: number;
@@ -116,6 +125,8 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     },
     lambda: { memoryMb: 512, reservedConcurrency: {}, expectedConcurrency: 5 },
     redis: { nodeType: 'cache.t4g.micro', nodes: 1, automaticFailover: false, snapshotRetentionDays: 0 },
+    // The example frontend (`npm run web`) on a developer's machine may call dev.
+    cors: { allowedOrigins: ['http://localhost:8417'], allowCredentials: false, maxAgeSeconds: 600 },
     jobs: {
       pacerMaxConcurrency: 2,
       simulationCpu: 512,
@@ -148,6 +159,8 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
     },
     lambda: { memoryMb: 1024, reservedConcurrency: { leads: 200 }, expectedConcurrency: 50 },
     redis: { nodeType: 'cache.t4g.small', nodes: 2, automaticFailover: true, snapshotRetentionDays: 7 },
+    // List the production frontends' origins here (https://app.example.com); none until then.
+    cors: { allowedOrigins: [], allowCredentials: false, maxAgeSeconds: 7_200 },
     jobs: {
       pacerMaxConcurrency: 5,
       simulationCpu: 1024,

@@ -10,7 +10,8 @@ import { MemoryLeadStore } from '../../app/leads/lead-store.js';
 import { DrainState } from '../../app/readiness.js';
 import { routes } from '../../app/routes.js';
 import type { HandlerDeps } from '../../handlers/types.js';
-import { cases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
+import { cases as baseCases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
+import { corsCases, PARITY_CORS, quotaGuard, quotaRoute } from './cors-cases.js';
 import { toAlbEvent, toApiGatewayV1Event, toApiGatewayV2Event } from './event-builders.js';
 import { hostileCases } from './hostile-cases.js';
 import type { HttpCase, NormalizedResponse } from './http-case.js';
@@ -25,7 +26,8 @@ import { comparable, fakeLambdaContext, invokeLambda, sendToEcs } from './runtim
  */
 
 const MAX_BODY = 64 * 1024;
-const allRoutes = [...routes, ...probeRoutes];
+const allRoutes = [...routes, ...probeRoutes, quotaRoute];
+const cases = { ...baseCases, ...corsCases };
 
 async function seededDeps(): Promise<HandlerDeps> {
   const leads = new MemoryLeadStore();
@@ -60,6 +62,8 @@ describe('parity: ECS and Lambda answer identically', () => {
     const app = createApp(await seededDeps(), {
       routes: allRoutes,
       maxBodyBytes: MAX_BODY,
+      cors: PARITY_CORS,
+      guards: [quotaGuard()],
       resolveInvocation: ecsInvocationResolver({
         stage: 'parity',
         functionName: 'api-parity',
@@ -76,6 +80,8 @@ describe('parity: ECS and Lambda answer identically', () => {
           stage: 'parity',
           maxBodyBytes: MAX_BODY,
           routes: allRoutes,
+          cors: PARITY_CORS,
+          guards: [quotaGuard()],
         }).handler,
       );
     }
@@ -93,6 +99,7 @@ describe('parity: ECS and Lambda answer identically', () => {
     let ecs: NormalizedResponse;
 
     beforeAll(async () => {
+      for (const earlier of testCase.before ?? []) await sendToEcs(port, earlier);
       ecs = await sendToEcs(port, testCase.request);
     });
 
@@ -104,13 +111,15 @@ describe('parity: ECS and Lambda answer identically', () => {
     it.each(LAMBDA_SOURCES)('Lambda behind %s answers the same', async (source) => {
       const handler = lambdas.get(source);
       if (!handler) throw new Error(`no handler for ${source}`);
+      for (const earlier of testCase.before ?? []) await invokeLambda(handler, toEvent(source, earlier));
       const lambda = await invokeLambda(handler, toEvent(source, testCase.request));
       const forced = testCase.differs?.[source];
       if (forced) {
         expect(lambda.status).toBe(ecs.status);
         forced(ecs, lambda);
       } else {
-        expect(comparable(lambda)).toEqual(comparable(ecs));
+        const volatile = testCase.volatileHeaders ?? [];
+        expect(comparable(lambda, volatile)).toEqual(comparable(ecs, volatile));
       }
     });
   });
