@@ -17,7 +17,7 @@ export function sendError(
     // An outage answers every request alike; one line each, without a stack, is enough to count them.
     const cause = httpError.cause instanceof Error ? httpError.cause.message : undefined;
     logger.warn({ requestId: res.locals.requestId, cause, event: 'store_unavailable' }, httpError.message);
-  } else if (httpError.statusCode >= 500) {
+  } else if (httpError.statusCode >= 500 && !httpError.expected) {
     const original = httpError.cause ?? error;
     logger.error(
       {

@@ -19,6 +19,12 @@ import { bodyDeadline, readBodyBy } from './read-body.js';
 export type RequestGuard = (input: {
   route: RouteDefinition;
   invocation: Invocation;
+  /** The request's path as the router matched it (for logs and measurements). */
+  path: string;
+  /** Epoch ms by which the response is sent (the handler's deadline, 504 past it). */
+  deadlineAt?: number;
+  /** Registers a step to run once the response has been sent, whatever it was (a slot's release). */
+  onFinished?: (step: () => void) => void;
 }) => Promise<Readonly<Record<string, string>> | undefined>;
 
 export interface LambdaToExpressOptions {
@@ -80,9 +86,13 @@ export function lambdaToExpress(
       if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
     };
     res.once('close', onClose);
+    const finished: (() => void)[] = [];
+    const onFinished = (step: () => void) => {
+      finished.push(step);
+    };
     try {
       for (const guard of guards) {
-        const added = await guard({ route, invocation });
+        const added = await guard({ route, invocation, path: req.path, deadlineAt, onFinished });
         if (added) extraHeaders = { ...extraHeaders, ...added };
       }
       // The body counts against the route's deadline: it must arrive within its share of it.
@@ -124,6 +134,8 @@ export function lambdaToExpress(
     } finally {
       clearTimeout(timer);
       res.off('close', onClose);
+      // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
+      for (const step of finished) step();
     }
   };
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import {
+  type ConcurrencyOverrides,
+  parseConcurrencyOverrides,
+  unknownConcurrencyNames,
+} from '../adapters/concurrency/bounds.js';
+import {
   type CorsSettings,
   corsOriginsVariable,
   DEFAULT_CORS_MAX_AGE_SECONDS,
@@ -9,6 +14,7 @@ import {
 import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
+import { lambdaGroups } from './lambda-groups.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -31,6 +37,12 @@ const apiKeyHashes = z.string().transform((text, ctx): ApiKeyEntry[] => {
   const { entries, problems } = parseApiKeyHashes(text);
   for (const message of problems) ctx.addIssue({ code: 'custom', message });
   return entries;
+});
+const maxConcurrency = z.string().transform((text, ctx): ConcurrencyOverrides => {
+  const { overrides, problems } = parseConcurrencyOverrides(text);
+  problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return overrides;
 });
 const limits = DEFAULT_CLASS_LIMITS;
 const secretArn = z
@@ -79,6 +91,8 @@ const schema = z
     RATE_LIMIT_JOBS_WINDOW_SECONDS: int(1, 86_400).default(limits.jobs.windowSeconds),
     RATE_LIMIT_JOBS_ON_REDIS_FAILURE: failMode.default(limits.jobs.onStoreFailure),
     RATE_LIMIT_EXPECTED_INSTANCES: int(1, 10_000).default(1),
+    // Max Concurrency per Lambda group or route, over the route table's (adapters/concurrency).
+    MAX_CONCURRENCY: maxConcurrency.optional(),
     // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
     API_KEY_HASHES: apiKeyHashes.optional(),
     // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
@@ -118,6 +132,8 @@ export interface AppConfig {
   readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
   readonly rateLimit: RateLimitSettings;
+  /** `MAX_CONCURRENCY`: bounds over the route table's, per group or route id (`off` lifts one). */
+  readonly maxConcurrency: ConcurrencyOverrides;
   readonly cors: CorsSettings;
 }
 
@@ -182,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       expectedInstances: v.RATE_LIMIT_EXPECTED_INSTANCES,
       apiKeys: v.API_KEY_HASHES ?? [],
     },
+    maxConcurrency: v.MAX_CONCURRENCY ?? {},
   };
 }

@@ -64,7 +64,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'The body is not JSON',
   429: 'Rate limited; retry after `Retry-After` seconds',
   500: 'Server error; the message is not shown',
-  503: 'Unavailable for now (draining, or a store is down); retry',
+  503: 'Unavailable for now (a concurrency bound is full, draining, or a store is down); retry, after `Retry-After` seconds when given',
   504: 'The route did not answer within its deadline',
 };
 
@@ -101,7 +101,7 @@ export function responsesFor(
   for (const status of errorStatuses(route)) {
     responses[String(status)] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-      headers: headersFor([...common, ...(status === 429 ? ['Retry-After'] : [])]),
+      headers: headersFor([...common, ...(status === 429 || status === 503 ? ['Retry-After'] : [])]),
       content: { 'application/json': { schema: ref('schemas', 'Error') } },
     };
   }

@@ -19,6 +19,8 @@ import {
 } from '../handlers/simulations.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
+export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
+
 /**
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
  * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
@@ -55,8 +57,16 @@ export interface RouteDefinition {
   readonly targets: readonly Target[];
   /** Which limit applies and how many points one request costs. */
   readonly rateLimit: { readonly class: RateClass; readonly cost: number };
-  /** The Lambda function that serves this route when it runs on Lambda. */
+  /**
+   * The Lambda function that serves this route when it runs on Lambda, and the group its
+   * concurrency is counted in on both runtimes; declared in `lambdaGroups`.
+   */
   readonly lambdaGroup: string;
+  /**
+   * Most requests of this one route in flight at once across every process of both runtimes, on
+   * top of its group's bound (adapters/concurrency). Unset: only the group's bound applies.
+   */
+  readonly maxConcurrency?: number;
   /** The handler's deadline; past it the client gets a 504 (`context.getRemainingTimeInMillis()` counts it down). */
   readonly timeoutMs: number;
   /** Largest accepted request body; defaults to `MAX_BODY_BYTES`. */
@@ -182,6 +192,9 @@ export const routes: readonly RouteDefinition[] = [
     // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
     rateLimit: { class: 'standard', cost: 1 },
     lambdaGroup: 'jobs',
+    // Polls (long ones with `Prefer: wait`) may hold at most 30 of the group's slots, so
+    // submissions and cancels always find room.
+    maxConcurrency: 30,
     // Room for `Prefer: wait` (a long poll is cheaper than a client polling every second).
     timeoutMs: 20_000,
     summary: 'A simulation: status, attempts, timestamps, task, failure reason, link to its result',

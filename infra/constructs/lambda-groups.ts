@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../app/routes.js';
 import { awsName } from '../names.js';
 import { onRedisFailureEnvironment } from '../rate-limit-failure-modes.js';
+import type { ReservedConcurrency } from '../stack-config.js';
 import type { PolicyStatement } from './iam-role.js';
 import { NodeFunction } from './node-function.js';
 
@@ -18,8 +19,8 @@ export interface LambdaGroupsOptions {
   readonly namePrefix: string;
   readonly routes: readonly RouteDefinition[];
   readonly memoryMb: number;
-  /** Lambda group → reserved concurrency. */
-  readonly reservedConcurrency: Readonly<Record<string, number>>;
+  /** Lambda group → reserved concurrency, for the groups that opt in. */
+  readonly reservedConcurrency: Readonly<Record<string, ReservedConcurrency>>;
   /** Concurrency a group without a reservation is expected to reach; splits rate limits if Redis fails. */
   readonly expectedConcurrency: number;
   readonly environment: Readonly<Record<string, string>>;
@@ -62,8 +63,9 @@ export class LambdaGroups extends Construct {
     const groups = new Map<string, LambdaGroup>();
     for (const [group, routes] of [...routesByGroup].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
       const name = awsName([options.namePrefix, 'api', group], 64);
+      const reserved = options.reservedConcurrency[group]?.concurrency;
       const slowest = Math.max(...routes.map((r) => r.timeoutMs));
-      const instances = options.reservedConcurrency[group] ?? options.expectedConcurrency;
+      const instances = reserved ?? options.expectedConcurrency;
       const fn = new NodeFunction(this, group, {
         name,
         handler: API_LAMBDA_HANDLER,
@@ -82,9 +84,7 @@ export class LambdaGroups extends Construct {
         region: options.region,
         accountId: options.accountId,
         vpc: { subnetIds: options.subnetIds, securityGroupId: options.securityGroupId },
-        ...(options.reservedConcurrency[group] !== undefined
-          ? { reservedConcurrency: options.reservedConcurrency[group] }
-          : {}),
+        ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}),
       });
       const targetGroup = new LbTargetGroup(this, `${group}-target-group`, {
         name: awsName([options.namePrefix, 'fn', group], 32),

@@ -52,7 +52,7 @@ const started = performance.now();
 let slowestMs = 0;
 const outcomes = await Promise.all(
   Array.from({ length: requests }, () =>
-    guard({ route, invocation })
+    guard({ route, invocation, path: route.path })
       .then(
         () => 'admitted' as const,
         (error: unknown) => (error instanceof HttpError && error.statusCode === 429 ? 'refused' : 'failed'),
