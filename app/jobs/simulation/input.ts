@@ -73,8 +73,10 @@ function dragStepStable(v: {
   const k = dragFactor(v);
   if (!Number.isFinite(k)) return true; // reported by the mass check
   if (k === 0) return true;
-  const fastest = Math.max(v.speedMS, Math.sqrt(v.gravityMS2 / k));
-  return 2 * k * fastest * v.timeStepS <= RK4_STABLE_STEP;
+  // 2k·v_terminal = 2·√g·√k, computed so that g/k cannot underflow to 0 for extreme inputs.
+  const atLaunch = 2 * k * v.speedMS * v.timeStepS;
+  const atTerminal = 2 * Math.sqrt(v.gravityMS2) * Math.sqrt(k) * v.timeStepS;
+  return Math.max(atLaunch, atTerminal) <= RK4_STABLE_STEP;
 }
 
 export type SimulationInput = z.output<typeof simulationInputSchema>;
