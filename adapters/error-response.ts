@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { type HttpError, toHttpError } from './http-error.js';
+import { type HttpError, StoreUnavailableError, toHttpError } from './http-error.js';
 
 /**
  * Sends any error as the JSON error body with its status and headers. Server errors are logged
@@ -13,7 +13,11 @@ export function sendError(
   extraHeaders: Record<string, string> = {},
 ): HttpError {
   const httpError = toHttpError(error);
-  if (httpError.statusCode >= 500 && !httpError.expected) {
+  if (httpError instanceof StoreUnavailableError) {
+    // An outage answers every request alike; one line each, without a stack, is enough to count them.
+    const cause = httpError.cause instanceof Error ? httpError.cause.message : undefined;
+    logger.warn({ requestId: res.locals.requestId, cause, event: 'store_unavailable' }, httpError.message);
+  } else if (httpError.statusCode >= 500 && !httpError.expected) {
     const original = httpError.cause ?? error;
     logger.error(
       {

@@ -34,13 +34,21 @@ export function decodeFormComponent(value: string): string {
   return safeDecode(value.replaceAll('+', ' '));
 }
 
+/**
+ * A map for names the client chose (query keys, header names, path parameters). With no
+ * prototype, `constructor` or `__proto__` is a name like any other, never an inherited member.
+ */
+export function clientKeyedMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Form-urlencoded query parsing: `+` and `%20` are spaces, repeated keys kept in order. */
 export function parseQuery(rawQuery: string): {
   single: Record<string, string> | null;
   multi: Record<string, string[]> | null;
 } {
   if (rawQuery === '') return { single: null, multi: null };
-  const multi: Record<string, string[]> = {};
+  const multi = clientKeyedMap<string[]>();
   for (const pair of rawQuery.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
@@ -53,7 +61,8 @@ export function parseQuery(rawQuery: string): {
   const keys = Object.keys(multi);
   if (keys.length === 0) return { single: null, multi: null };
   // API Gateway REST gives the last value of a repeated key in `queryStringParameters`.
-  const single = Object.fromEntries(keys.map((key) => [key, multi[key]?.at(-1) ?? '']));
+  const single = clientKeyedMap<string>();
+  for (const key of keys) single[key] = multi[key]?.at(-1) ?? '';
   return { single, multi };
 }
 
@@ -100,8 +109,8 @@ export function expressRequestToProxyEvent(
   const { path, rawQuery } = splitUrl(req.originalUrl);
   const query = parseQuery(rawQuery);
 
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = clientKeyedMap<string>();
+  const multiValueHeaders = clientKeyedMap<string[]>();
   for (const [name, value] of invocation.headerPairs) {
     headers[name] = value;
     const values = multiValueHeaders[name];
@@ -119,7 +128,7 @@ export function expressRequestToProxyEvent(
     );
   const body = bodyBytes === undefined ? null : bodyBytes.toString(binary ? 'base64' : 'utf8');
 
-  const pathParameters: Record<string, string> = {};
+  const pathParameters = clientKeyedMap<string>();
   for (const [name, value] of Object.entries(req.params ?? {})) {
     if (typeof value === 'string') pathParameters[name] = value;
   }

@@ -1,9 +1,9 @@
-import type { Context } from 'aws-lambda';
+import type { HandlerContext as ApiHandlerContext } from '../handlers/types.js';
 
 /**
  * A Lambda `Context` whose `getRemainingTimeInMillis()` counts down to the route's deadline
- * (on Lambda, never past the invocation's own end). A class, so each request allocates fields
- * only, not a set of closures.
+ * (on Lambda, never past the invocation's own end), with a `signal` that aborts then. A class, so
+ * each request allocates fields only, not a set of closures.
  */
 // The environment is read once per process: process.env is a slow lookup on every access.
 const FUNCTION_VERSION = process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST';
@@ -13,7 +13,7 @@ const LOG_GROUP = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
 const REGION = process.env.AWS_REGION ?? 'local';
 const ACCOUNT = process.env.AWS_ACCOUNT_ID ?? '000000000000';
 
-class HandlerContext implements Context {
+class HandlerContext implements ApiHandlerContext {
   readonly callbackWaitsForEmptyEventLoop = false;
   readonly functionVersion = FUNCTION_VERSION;
   readonly memoryLimitInMB = MEMORY_LIMIT_MB;
@@ -24,6 +24,7 @@ class HandlerContext implements Context {
     readonly functionName: string,
     private readonly deadlineAt: number,
     private readonly now: () => number,
+    readonly signal: AbortSignal,
   ) {}
 
   get invokedFunctionArn(): string {
@@ -60,11 +61,14 @@ export function createHandlerContext(options: {
   functionName: string;
   deadlineAt: number;
   now?: () => number;
-}): Context {
+  /** Fires at the deadline (and when the client goes away); a fresh, never-firing one if absent. */
+  signal?: AbortSignal;
+}): ApiHandlerContext {
   return new HandlerContext(
     options.requestId,
     options.functionName,
     options.deadlineAt,
     options.now ?? Date.now,
+    options.signal ?? new AbortController().signal,
   );
 }

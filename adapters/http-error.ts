@@ -1,3 +1,5 @@
+import { isStoreOutage } from './store-outage.js';
+
 /** Errors that reach a client. Every one renders as `{ "error": { "code", "message" } }`. */
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -118,6 +120,26 @@ export class TooManyRequestsError extends HttpError {
   }
 }
 
+/** The client closed the connection before the answer was sent (nginx's 499; never reaches it). */
+export class ClientClosedRequestError extends HttpError {
+  constructor() {
+    super(499, 'client_closed_request', 'The client closed the connection before the answer');
+  }
+}
+
+/**
+ * A store (Redis) did not answer in time or is not connected. Its one code tells clients and
+ * operators the same thing whichever route and store it was: retry shortly.
+ */
+export class StoreUnavailableError extends HttpError {
+  constructor(cause?: unknown, retryAfterSeconds = 1) {
+    super(503, 'store_unavailable', 'A data store is unavailable; retry shortly', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      cause,
+    });
+  }
+}
+
 export class InternalError extends HttpError {
   constructor(message: string, cause?: unknown) {
     super(500, 'internal_error', message, { cause });
@@ -148,6 +170,7 @@ export class GatewayTimeoutError extends HttpError {
 /** Maps anything thrown to an HttpError; unknown errors become a 500 that hides their message. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (isStoreOutage(error)) return new StoreUnavailableError(error);
   // body-parser and the router signal client mistakes with a numeric `status` and an `expose` flag.
   if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') {
     const status = error.status;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
-import { clientAddress, rightMostForwardedFor } from './source-ip.js';
+import type { LambdaHttpRequest } from './event-sources/lambda-http.js';
+import { clientAddress } from './source-ip.js';
 
 export type Runtime = 'ecs' | 'lambda';
 
@@ -63,68 +64,33 @@ export function ecsInvocationResolver(options: {
   };
 }
 
-/** The Lambda event and context of the invocation being served. */
+/** The request read from the Lambda event, and the context of the invocation being served. */
 export interface LambdaInvoke {
-  readonly event: LambdaHttpEvent;
+  readonly request: LambdaHttpRequest;
   readonly context: { awsRequestId: string; functionName: string; getRemainingTimeInMillis(): number };
 }
 
-/** The fields of ALB, API Gateway v1 and v2 events this module reads. */
-export interface LambdaHttpEvent {
-  readonly version?: string;
-  readonly headers?: Record<string, string | undefined> | null;
-  readonly multiValueHeaders?: Record<string, string[] | undefined> | null;
-  readonly cookies?: string[];
-  readonly requestContext?: {
-    readonly elb?: unknown;
-    readonly identity?: { readonly sourceIp?: string | null };
-    readonly http?: { readonly sourceIp?: string };
-    readonly stage?: string;
-  };
-}
-
-function lambdaHeaderPairs(event: LambdaHttpEvent): [string, string][] {
-  // Multi-value events (ALB with multi-value headers on, API Gateway v1) keep repeats apart; v2 and
-  // ALB single-value carry one comma-joined value per name, and v2 moves cookies to `cookies`.
-  const pairs = event.multiValueHeaders
-    ? headerMapPairs(event.multiValueHeaders as Record<string, string[]>)
-    : headerMapPairs((event.headers ?? {}) as Record<string, string>);
-  if (event.cookies && event.cookies.length > 0 && !pairs.some(([name]) => name === 'cookie')) {
-    pairs.push(['cookie', event.cookies.join('; ')]);
-  }
-  return pairs;
-}
-
 /**
- * On Lambda: the request id and deadline come from the invocation's context, the client address
- * from the event (API Gateway's `sourceIp`, or for ALB the right-most X-Forwarded-For entry).
+ * On Lambda: the request id and deadline come from the invocation's context; the headers and the
+ * client address from the event, as its source's reader (adapters/event-sources/) found them.
  */
 export function lambdaInvocationResolver(options: {
   stage: string;
   current: () => LambdaInvoke | undefined;
 }): InvocationResolver {
-  return (req) => {
+  return () => {
     const invoke = options.current();
     if (!invoke)
       throw new Error('No Lambda invocation in scope: was the request routed through app/lambda.ts?');
-    const { event, context } = invoke;
-    const headerPairs = lambdaHeaderPairs(event);
-    const forwardedFor = headerPairs.filter(([name]) => name === 'x-forwarded-for').map(([, value]) => value);
-    // ALB events carry `requestContext.elb`; API Gateway v2 `requestContext.http`; v1 `identity`.
-    const sourceIp =
-      event.requestContext?.http?.sourceIp ??
-      event.requestContext?.identity?.sourceIp ??
-      rightMostForwardedFor(forwardedFor) ??
-      req.socket?.remoteAddress ??
-      '';
+    const { request, context } = invoke;
     return {
       runtime: 'lambda',
       requestId: context.awsRequestId,
-      sourceIp,
+      sourceIp: request.sourceIp,
       functionName: context.functionName,
       stage: options.stage,
       platformDeadline: Date.now() + context.getRemainingTimeInMillis(),
-      headerPairs,
+      headerPairs: request.headerPairs,
     };
   };
 }

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { RouteDefinition } from '../app/routes.js';
@@ -6,7 +5,7 @@ import type { ApiHandler } from '../handlers/types.js';
 import { sendError } from './error-response.js';
 import { expressRequestToProxyEvent } from './express-request-to-event.js';
 import { createHandlerContext } from './handler-context.js';
-import { GatewayTimeoutError, InternalError } from './http-error.js';
+import { ClientClosedRequestError, GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
 import { bodyDeadline, readBodyBy } from './read-body.js';
@@ -14,11 +13,14 @@ import { bodyDeadline, readBodyBy } from './read-body.js';
 /**
  * A step that runs before the handler (rate limiting, authentication). It throws an HttpError to
  * refuse the request; the headers it returns are added to whatever response follows, refused or not.
+ * Guards run before the body is read and the event is built, so every request is counted before
+ * any parsing that could fail; they see what the runtime told about the request, nothing parsed.
  */
 export type RequestGuard = (input: {
   route: RouteDefinition;
-  event: APIGatewayProxyEvent;
   invocation: Invocation;
+  /** The request's path as the router matched it (for logs and measurements). */
+  path: string;
   /** Epoch ms by which the response is sent (the handler's deadline, 504 past it). */
   deadlineAt?: number;
   /** Registers a step to run once the response has been sent, whatever it was (a slot's release). */
@@ -77,30 +79,42 @@ export function lambdaToExpress(
 
     let extraHeaders: Record<string, string> = {};
     let timer: NodeJS.Timeout | undefined;
+    // Tells the handler when its answer can no longer reach the client: at the deadline, or when
+    // the client went away first. A handler with side effects (POST /simulations) undoes them then.
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
+    };
+    res.once('close', onClose);
     const finished: (() => void)[] = [];
     const onFinished = (step: () => void) => {
       finished.push(step);
     };
     try {
+      for (const guard of guards) {
+        const added = await guard({ route, invocation, path: req.path, deadlineAt, onFinished });
+        if (added) extraHeaders = { ...extraHeaders, ...added };
+      }
       // The body counts against the route's deadline: it must arrive within its share of it.
       if (hasBody(req)) {
         const bodyBy = bodyDeadline(startedAt, route.timeoutMs, deadlineAt);
         await readBodyBy(req, readBody(req, res), bodyBy, bodyBy - startedAt);
       }
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
-      for (const guard of guards) {
-        const added = await guard({ route, event, invocation, deadlineAt, onFinished });
-        if (added) extraHeaders = { ...extraHeaders, ...added };
-      }
       const context = createHandlerContext({
         requestId: invocation.requestId,
         functionName: invocation.functionName,
         deadlineAt,
+        signal: controller.signal,
       });
-      // The handler cannot be cancelled; past its deadline its eventual result is dropped.
+      // Past its deadline the handler's eventual result is dropped; its signal has told it so.
       const result: unknown = await new Promise((resolve, reject) => {
         timer = setTimeout(
-          () => reject(new GatewayTimeoutError(route.timeoutMs)),
+          () => {
+            const timeout = new GatewayTimeoutError(route.timeoutMs);
+            controller.abort(timeout);
+            reject(timeout);
+          },
           Math.max(0, deadlineAt - Date.now()),
         );
         Promise.resolve(handler(event, context)).then(resolve, reject);
@@ -119,6 +133,7 @@ export function lambdaToExpress(
       sendError(res, error, options.logger, extraHeaders);
     } finally {
       clearTimeout(timer);
+      res.off('close', onClose);
       // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
       for (const step of finished) step();
     }

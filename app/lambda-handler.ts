@@ -3,29 +3,66 @@ import { configure as serverlessExpress } from '@vendia/serverless-express';
 import type { Context } from 'aws-lambda';
 import type { Express } from 'express';
 import { isBinaryBody } from '../adapters/content-types.js';
-import { type LambdaHttpEvent, type LambdaInvoke, lambdaInvocationResolver } from '../adapters/invocation.js';
+import {
+  errorResponse,
+  eventSourceOf,
+  unknownEventResult,
+} from '../adapters/event-sources/event-source-of.js';
+import {
+  type EventSourceAdapter,
+  type LambdaHttpRequest,
+  type LambdaHttpResponse,
+  MalformedEventError,
+} from '../adapters/event-sources/lambda-http.js';
+import { InternalError } from '../adapters/http-error.js';
+import { type LambdaInvoke, lambdaInvocationResolver } from '../adapters/invocation.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import { type CreateAppOptions, createApp } from './create-app.js';
-import { normalizeAlbQuery } from './lambda-events.js';
 
-export type LambdaHttpHandler = (event: LambdaHttpEvent, context: Context) => Promise<unknown>;
+/** Takes any event: a malformed one is answered with the JSON error, never a throw. */
+export type LambdaHttpHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface Invoke extends LambdaInvoke {
+  readonly event: Record<string, unknown>;
+  readonly source: EventSourceAdapter;
+}
 
 /**
- * Wraps the Express app for Lambda. serverless-express keeps the current invocation in a module
- * global; an AsyncLocalStorage scope keeps each request's event and context with it instead, so
- * concurrent invocations in one process (tests, benchmarks, response streaming) never mix.
+ * Wraps the Express app for Lambda. Each event source's own reader (adapters/event-sources/)
+ * turns the event into one request shape, checked once; serverless-express only carries that
+ * request into the app and the app's answer back, written in the shape of the source.
+ * serverless-express keeps the current invocation in a module global; an AsyncLocalStorage scope
+ * keeps each request's event and context with it instead, so concurrent invocations in one
+ * process (tests, benchmarks, response streaming) never mix.
  */
 export function createLambdaHandler(
   deps: HandlerDeps,
   options: { stage: string } & Omit<CreateAppOptions, 'resolveInvocation'>,
 ): { handler: LambdaHttpHandler; app: Express } {
-  const scope = new AsyncLocalStorage<LambdaInvoke>();
+  const scope = new AsyncLocalStorage<Invoke>();
+  const current = (): Invoke => {
+    const invoke = scope.getStore();
+    if (!invoke) throw new Error('No Lambda invocation in scope');
+    return invoke;
+  };
   const app = createApp(deps, {
     ...options,
     resolveInvocation: lambdaInvocationResolver({ stage: options.stage, current: () => scope.getStore() }),
   });
   const proxy = serverlessExpress({
     app,
+    // Our own reader and writer for every source (the name only makes serverless-express answer
+    // its own failures through `getResponse` instead of failing the invocation).
+    eventSourceName: 'AWS_API_GATEWAY_V1',
+    eventSource: {
+      getRequest: () => toNodeRequest(current().request),
+      getResponse: (response: LambdaHttpResponse) => {
+        const { event, source } = current();
+        // serverless-express answers its own failures with an empty 500; the client gets the JSON error.
+        const own = response.statusCode === 500 && response.body === '' && !response.headers['content-type'];
+        return source.write(event, own ? errorResponse(new InternalError('Adapter failure')) : response);
+      },
+    },
     // The same rule as request bodies use, so a handler's base64 result is base64 to the client.
     binarySettings: {
       isBinary: ({ headers }: { headers: Record<string, string | undefined> }) =>
@@ -33,12 +70,53 @@ export function createLambdaHandler(
     },
     logSettings: { level: 'error' },
   });
-  const handler: LambdaHttpHandler = (event, context) => {
-    const normalized = normalizeAlbQuery(event);
-    return scope.run(
-      { event: normalized, context },
-      () => proxy(normalized, context, () => {}) as Promise<unknown>,
-    );
+  const handler: LambdaHttpHandler = async (event, context) => {
+    const source = eventSourceOf(event);
+    if (!source) {
+      return unknownEventResult(
+        errorResponse(
+          new MalformedEventError('The event is not an ALB, API Gateway REST or HTTP API request'),
+        ),
+      );
+    }
+    const record = event as Record<string, unknown>;
+    let request: LambdaHttpRequest;
+    try {
+      request = source.read(record);
+    } catch (error) {
+      return source.write(record, errorResponse(error));
+    }
+    try {
+      return await scope.run(
+        { event: record, source, request, context },
+        () => proxy(record, context, () => {}) as Promise<unknown>,
+      );
+    } catch (error) {
+      const response = errorResponse(error);
+      if (response.statusCode >= 500) deps.logger.error({ err: error }, 'Lambda adapter failure');
+      return source.write(record, response);
+    }
   };
   return { handler, app };
+}
+
+/** The request serverless-express hands to the app, from the checked request. */
+function toNodeRequest(request: LambdaHttpRequest) {
+  // Repeats joined the way Node joins them on ECS; a null prototype, so no name is special.
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of request.headerPairs) {
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  // The body is the one the event carries, whatever lengths its headers claim.
+  delete headers['transfer-encoding'];
+  if (request.body === undefined) delete headers['content-length'];
+  else headers['content-length'] = String(request.body.length);
+  return {
+    method: request.method,
+    headers,
+    body: request.body,
+    remoteAddress: request.sourceIp,
+    path: request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`,
+  };
 }

@@ -8,6 +8,7 @@ import { type AppConfig, loadConfig } from './config.js';
 import { trackConnections } from './connection-tracker.js';
 import { createApp } from './create-app.js';
 import { drainAndClose } from './graceful-shutdown.js';
+import { HTTP_SERVER_OPTIONS } from './http-server-options.js';
 import { createLogger } from './logger.js';
 import { formatRouteTable, resolveRouteTargets } from './route-targets.js';
 import { routes } from './routes.js';
@@ -51,6 +52,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
   });
   const server = createServer(
     {
+      ...HTTP_SERVER_OPTIONS,
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { IllFormedUnicodeError, isWellFormed } from '../adapters/event-sources/lambda-http.js';
 import { HttpError } from '../adapters/http-error.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -33,8 +34,16 @@ export function parseJsonBody(
     return { ok: false, error: new HttpError(400, 'body_required', 'A JSON request body is required') };
   }
   const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  let wellFormed = true;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    // A `\ud800` escape parses into a string no UTF-8 store can keep: refused with the JSON error,
+    // the same on every runtime and store, instead of failing (or being altered) where it is stored.
+    const value: unknown = JSON.parse(text, (key, value: unknown) => {
+      if (!isWellFormed(key) || (typeof value === 'string' && !isWellFormed(value))) wellFormed = false;
+      return value;
+    });
+    if (!wellFormed) return { ok: false, error: new IllFormedUnicodeError('The request body') };
+    return { ok: true, value };
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'unparseable';
     return {

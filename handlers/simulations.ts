@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   ConflictError,
@@ -6,8 +7,9 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../adapters/http-error.js';
+import { isStoreOutage } from '../adapters/store-outage.js';
 import { isTerminal, type Job } from '../app/jobs/job.js';
-import { EnqueueError } from '../app/jobs/jobs-service.js';
+import { EnqueueError, type SimulationJobs } from '../app/jobs/jobs-service.js';
 import { simulationInputSchema } from '../app/jobs/simulation/input.js';
 import { waitForFinalState } from '../app/jobs/wait-for-job.js';
 import { zodFields } from './leads.js';
@@ -82,6 +84,31 @@ function readJobId(pathParameters: Record<string, string | undefined> | null) {
       } as const);
 }
 
+/**
+ * A job whose 202 can no longer reach the client (deadline passed, client gone) is cancelled, so
+ * the client never has a job running that it was not told of. The store may be what made the
+ * request late, so the cancel is retried until it is recorded (the pacer skips cancelled jobs).
+ */
+async function cancelUnannounced(deps: HandlerDeps, jobs: SimulationJobs, jobId: string, reason: unknown) {
+  const why = reason instanceof Error ? reason.message : String(reason);
+  for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt += 1) {
+    try {
+      await jobs.cancel(jobId);
+      deps.logger.warn({ jobId, reason: why }, 'jobs: created job cancelled, its answer could not be sent');
+      return;
+    } catch (error) {
+      if (attempt === CANCEL_ATTEMPTS - 1) {
+        deps.logger.error({ err: error, jobId }, 'jobs: could not cancel a job whose answer was not sent');
+        return;
+      }
+      await sleep(Math.min(250 * 2 ** attempt, 5_000));
+    }
+  }
+}
+
+/** About a minute of retries: longer than a Redis failover or restart takes. */
+const CANCEL_ATTEMPTS = 15;
+
 /** `POST /simulations`: validates, stores and queues; 202 with the job and its `Location`. */
 export const createSimulationHandler: HandlerFactory = (deps) => {
   return async (event, context) => {
@@ -102,6 +129,11 @@ export const createSimulationHandler: HandlerFactory = (deps) => {
     }
     try {
       const result = await jobs.create(input.data, key?.success ? { idempotencyKey: key.data } : {});
+      if (context.signal.aborted && result.kind === 'created') {
+        // Nobody will read this answer: the job must not run (a replayed key keeps its first job).
+        void cancelUnannounced(deps, jobs, result.job.id, context.signal.reason);
+        throw context.signal.reason;
+      }
       if (result.kind === 'key-reused') {
         return errorResult(
           new ConflictError(
@@ -121,7 +153,8 @@ export const createSimulationHandler: HandlerFactory = (deps) => {
         ...(result.kind === 'existing' ? { 'idempotent-replayed': 'true' } : {}),
       });
     } catch (error) {
-      if (error instanceof EnqueueError) {
+      // A store outage is answered as such (503 store_unavailable with Retry-After) by the adapter.
+      if (error instanceof EnqueueError && !isStoreOutage(error)) {
         return errorResult(
           new ServiceUnavailableError('The job could not be queued; try again', 'jobs_unavailable'),
         );

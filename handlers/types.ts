@@ -3,8 +3,20 @@ import type { Logger } from 'pino';
 import type { SimulationJobs } from '../app/jobs/jobs-service.js';
 import type { LeadStore } from '../app/leads/lead-store.js';
 
+/**
+ * The Lambda context plus an AbortSignal that fires at the route's deadline (on Lambda never later
+ * than the invocation's end) or when the client went away: past it the handler's answer reaches
+ * no one, so a handler with side effects can give up or undo them.
+ */
+export interface HandlerContext extends Context {
+  readonly signal: AbortSignal;
+}
+
 /** A route handler: the Lambda proxy contract, the same on both runtimes. */
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type ApiHandler = (
+  event: APIGatewayProxyEvent,
+  context: HandlerContext,
+) => Promise<APIGatewayProxyResult>;
 
 /** Tells whether this process should receive traffic (false once draining has begun). */
 export interface Readiness {

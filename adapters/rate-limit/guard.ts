@@ -8,6 +8,7 @@ import { identifyClient } from './client-identity.js';
 import { rateLimitHeaders, secondsUntil } from './headers.js';
 import {
   type ClientKind,
+  insuranceQuota,
   type LimitedClass,
   policyFor,
   quotaVariable,
@@ -84,24 +85,43 @@ export function createRateLimitGuard(options: RateLimitGuardOptions): RequestGua
       if (error instanceof StoreUnavailableError) throw new RateLimitUnavailableError(error);
       throw error;
     }
-    const headers = rateLimitHeaders(counter.policy, state);
+    // In an outage the insurance policy's quota is the one that applies, and the one stated.
+    const headers = rateLimitHeaders(state.policy, state);
     if (!state.allowed) throw new TooManyRequestsError(secondsUntil(state.msBeforeReset), headers);
     if (identity.kind === 'refused') throw new InvalidApiKeyError(identity.reason, headers);
     return headers;
   };
 }
 
-function assertCostsFit(routes: readonly RouteDefinition[], settings: RateLimitSettings): void {
+/**
+ * Refuses at start a configuration under which a route could never be served: its cost above a
+ * quota, or, for a class that stays open while Redis is down, above the insurance share each
+ * instance then allows (quota ÷ RATE_LIMIT_EXPECTED_INSTANCES): every such request would get 429
+ * from the first moment of an outage.
+ */
+export function assertCostsFit(routes: readonly RouteDefinition[], settings: RateLimitSettings): void {
   for (const route of routes) {
     const rateClass = route.rateLimit.class;
     if (rateClass === 'none') continue;
     for (const kind of ['anonymous', 'authenticated'] as const) {
-      const { quota } = policyFor(settings, rateClass, kind);
-      if (route.rateLimit.cost > quota) {
+      const { quota, onStoreFailure } = policyFor(settings, rateClass, kind);
+      const cost = route.rateLimit.cost;
+      const variable = quotaVariable(rateClass, kind);
+      if (cost > quota) {
         throw new Error(
-          `${routeId(route)} costs ${route.rateLimit.cost} points but ${quotaVariable(rateClass, kind)} is ${quota}: it could never be served`,
+          `${routeId(route)} costs ${cost} points but ${variable} is ${quota}: it could never be served`,
+        );
+      }
+      const share = insuranceQuota(quota, settings.expectedInstances);
+      if (onStoreFailure === 'open' && cost > share) {
+        throw new Error(
+          `${routeId(route)} costs ${cost} points but while Redis is down each instance allows ${variable} ÷ RATE_LIMIT_EXPECTED_INSTANCES = ${quota} ÷ ${settings.expectedInstances} → ${share}: raise ${variable}, lower RATE_LIMIT_EXPECTED_INSTANCES, or set ${failureVariable(rateClass)}=closed`,
         );
       }
     }
   }
+}
+
+function failureVariable(rateClass: LimitedClass): string {
+  return `RATE_LIMIT_${rateClass.toUpperCase()}_ON_REDIS_FAILURE`;
 }

@@ -57,6 +57,14 @@ export function policyFor(
   };
 }
 
+/**
+ * Points each instance allows while Redis is down: its share of the quota, rounded up. It must
+ * still admit the class's dearest route, or an outage would refuse that route to everyone.
+ */
+export function insuranceQuota(quota: number, expectedInstances: number): number {
+  return Math.max(1, Math.ceil(quota / expectedInstances));
+}
+
 /** The environment variable that sets a policy's quota, for error messages. */
 export function quotaVariable(rateClass: LimitedClass, kind: ClientKind): string {
   return `RATE_LIMIT_${rateClass.toUpperCase()}_${kind.toUpperCase()}`;

@@ -1,15 +1,38 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { QuotaState } from './headers.js';
-import type { RateLimitPolicy } from './policy.js';
+import { insuranceQuota, type RateLimitPolicy } from './policy.js';
 import type { StoreHealth } from './store-health.js';
+
+/** Rejects like a timed-out command as soon as the health declares an outage. */
+function untilOutage<T>(promise: Promise<T>, health: StoreHealth): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const waiting = health.whileWaiting(() => reject(new Error('Command timed out (store outage)')));
+    promise.then(
+      (value) => {
+        waiting.stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        waiting.stop();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** How long a probe during an outage may delay its request: Redis answers in under 1 ms. */
+const PROBE_WAIT_MS = 50;
 
 /** Counts the points a key consumes against one policy's quota. */
 export interface QuotaCounter {
   readonly policy: RateLimitPolicy;
-  /** Where the last answer came from, for logs and tests. */
-  consume(key: string, cost: number): Promise<QuotaState & { source: CountSource }>;
+  /** Where the answer came from, and the policy it was counted against (the insurance one in an outage). */
+  consume(key: string, cost: number): Promise<CountedState>;
 }
+
+export type CountedState = QuotaState & { readonly source: CountSource; readonly policy: RateLimitPolicy };
 
 /** `redis`: shared count; `insurance`: per-instance count while Redis is down; `memory`: no Redis configured. */
 export type CountSource = 'redis' | 'insurance' | 'memory';
@@ -26,8 +49,9 @@ function stateOf(
   res: RateLimiterRes,
   allowed: boolean,
   source: CountSource,
-): QuotaState & { source: CountSource } {
-  return { allowed, remaining: res.remainingPoints, msBeforeReset: res.msBeforeNext, source };
+  policy: RateLimitPolicy,
+): CountedState {
+  return { allowed, remaining: res.remainingPoints, msBeforeReset: res.msBeforeNext, source, policy };
 }
 
 /** Memory limiters answer "limit reached" by rejecting with a RateLimiterRes; anything else is a bug. */
@@ -36,11 +60,12 @@ async function consumeLocally(
   key: string,
   cost: number,
   source: CountSource,
-): Promise<QuotaState & { source: CountSource }> {
+  policy: RateLimitPolicy,
+): Promise<CountedState> {
   try {
-    return stateOf(await limiter.consume(key, cost), true, source);
+    return stateOf(await limiter.consume(key, cost), true, source, policy);
   } catch (outcome) {
-    if (outcome instanceof RateLimiterRes) return stateOf(outcome, false, source);
+    if (outcome instanceof RateLimiterRes) return stateOf(outcome, false, source, policy);
     throw outcome;
   }
 }
@@ -52,15 +77,16 @@ export function memoryQuotaCounter(policy: RateLimitPolicy, keyPrefix: string): 
     points: policy.quota,
     duration: policy.windowSeconds,
   });
-  return { policy, consume: (key, cost) => consumeLocally(limiter, key, cost, 'memory') };
+  return { policy, consume: (key, cost) => consumeLocally(limiter, key, cost, 'memory', policy) };
 }
 
 /**
  * Counts in Redis, shared by every instance. "Limit reached" (a RateLimiterRes) and "store failed"
  * (an Error) are different outcomes: the second goes to a per-instance insurance limiter holding
  * `quota / expectedInstances`, or refuses when the class fails closed. Nothing is retried against
- * Redis within a request, and each request tries Redis first, so counting returns to Redis as soon
- * as the client has reconnected.
+ * Redis within a request. During an outage only an occasional probe asks Redis (see
+ * StoreHealth.tryStore), the others go to the insurance limiter at once; the first probe Redis
+ * answers brings counting back to Redis.
  */
 export function redisQuotaCounter(
   policy: RateLimitPolicy,
@@ -79,33 +105,55 @@ export function redisQuotaCounter(
     // With no connection, fail at once (to the insurance limiter) instead of queueing the command.
     rejectIfRedisNotReady: true,
   });
+  // While it applies, the RateLimit headers state this quota, not the shared one.
+  const degraded: RateLimitPolicy = {
+    ...policy,
+    quota: insuranceQuota(policy.quota, options.expectedInstances),
+  };
   const insurance = new RateLimiterMemory({
     keyPrefix: prefix,
-    points: Math.max(1, Math.ceil(policy.quota / options.expectedInstances)),
+    points: degraded.quota,
     duration: policy.windowSeconds,
   });
 
   return {
     policy,
     async consume(key, cost) {
-      try {
-        const res = await shared.consume(key, cost);
-        options.health.answered();
-        return stateOf(res, true, 'redis');
-      } catch (outcome) {
-        if (outcome instanceof RateLimiterRes) {
-          // A refusal from the local block carries no count; only a counted one proves Redis answered.
-          if (outcome.consumedPoints > 0) options.health.answered();
-          return stateOf(outcome, false, 'redis');
+      let failure: unknown;
+      const attempt = options.health.tryStore();
+      const ask = async () => {
+        try {
+          const res = await untilOutage(shared.consume(key, cost), options.health);
+          options.health.answered();
+          return stateOf(res, true, 'redis', policy);
+        } catch (outcome) {
+          if (outcome instanceof RateLimiterRes) {
+            // A refusal from the local block carries no count; only a counted one proves Redis answered.
+            if (outcome.consumedPoints > 0) options.health.answered();
+            return stateOf(outcome, false, 'redis', policy);
+          }
+          options.health.failed(outcome);
+          failure = outcome;
+          return undefined;
+        } finally {
+          attempt.done();
         }
-        options.health.failed(outcome);
-        // A class that fails closed still counts locally while a fresh client connects (a Lambda
-        // cold start): refusing then would fail every first request of a new instance.
-        if (policy.onStoreFailure === 'closed' && !options.health.starting) {
-          throw new StoreUnavailableError(policy, outcome);
-        }
-        return consumeLocally(insurance, key, cost, 'insurance');
+      };
+      if (attempt.mode === 'ask') {
+        const counted = await ask();
+        if (counted) return counted;
+      } else if (attempt.mode === 'probe') {
+        // Learns whether Redis is back, waiting only briefly: a Redis that answers at once counts
+        // this request again; one that hangs leaves it to the insurance limiter.
+        const counted = await Promise.race([ask(), sleep(PROBE_WAIT_MS).then(() => undefined)]);
+        if (counted) return counted;
       }
+      // A class that fails closed still counts locally while a fresh client connects (a Lambda
+      // cold start): refusing then would fail every first request of a new instance.
+      if (policy.onStoreFailure === 'closed' && !options.health.starting) {
+        throw new StoreUnavailableError(policy, failure);
+      }
+      return consumeLocally(insurance, key, cost, 'insurance', degraded);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { HttpError } from '../http-error.js';
+import { HttpError, StoreUnavailableError } from '../http-error.js';
 
 /**
  * A request whose credentials are wrong. It is refused, never served as anonymous; it still carries
@@ -11,12 +11,8 @@ export class InvalidApiKeyError extends HttpError {
   }
 }
 
-/** Redis is down and the route's class is configured to fail closed. */
-export class RateLimitUnavailableError extends HttpError {
-  constructor(cause: unknown) {
-    super(503, 'rate_limit_unavailable', 'Rate limiting is unavailable; retry shortly', {
-      headers: { 'retry-after': '1' },
-      cause,
-    });
-  }
-}
+/**
+ * Redis is down and the route's class is configured to fail closed: the same answer as any other
+ * store outage (503 `store_unavailable` with Retry-After), so clients handle one code.
+ */
+export class RateLimitUnavailableError extends StoreUnavailableError {}

@@ -22,9 +22,44 @@ export class StoreHealth {
     return this.outageSince !== undefined;
   }
 
+  private probing = false;
+  private lastProbeAt = 0;
+
+  /**
+   * How this request should use Redis: `ask` it and wait (while it answers); during an outage
+   * `probe` it without waiting (one request at a time, at most every `probeIntervalMs`, whose
+   * count also goes to the insurance limiter), or `skip` it. A Redis that hangs (frozen, failing
+   * over) then costs no request a command timeout once the outage is known. `done` ends a probe.
+   */
+  tryStore(probeIntervalMs = 250): { mode: 'ask' | 'probe' | 'skip'; done: () => void } {
+    if (!this.degraded) return { mode: 'ask', done: () => {} };
+    const now = Date.now();
+    if (this.probing || now - this.lastProbeAt < probeIntervalMs) return { mode: 'skip', done: () => {} };
+    this.probing = true;
+    this.lastProbeAt = now;
+    return {
+      mode: 'probe',
+      done: () => {
+        this.probing = false;
+      },
+    };
+  }
+
   /** Still within the startup grace: the store has never answered yet, and it is early. */
   get starting(): boolean {
     return !this.everAnswered && Date.now() - this.startedAt < this.startupGraceMs;
+  }
+
+  private readonly waiters = new Set<() => void>();
+
+  /**
+   * Calls `onOutage` if an outage is declared before `stop` is called. With auto-pipelining a
+   * command can wait for the pipeline ahead of it before its own timeout even starts; once one
+   * command has timed out, the others need not wait for theirs.
+   */
+  whileWaiting(onOutage: () => void): { stop: () => void } {
+    this.waiters.add(onOutage);
+    return { stop: () => this.waiters.delete(onOutage) };
   }
 
   /** A store call failed (connection down, timeout, not ready): not "limit reached". */
@@ -32,6 +67,8 @@ export class StoreHealth {
     if (this.outageSince !== undefined) return;
     if (this.starting) return;
     this.outageSince = Date.now();
+    for (const release of [...this.waiters]) release();
+    this.waiters.clear();
     this.logger.warn(
       { err: error instanceof Error ? error : new Error(String(error)), event: 'rate_limit_store_down' },
       'rate limit store unavailable: counting per instance with the insurance limiter until it is back',

@@ -88,7 +88,15 @@ export class JobsService implements SimulationJobs {
       history: [],
       version: 1,
     };
-    const stored = await jobs.create(job);
+    let stored: Awaited<ReturnType<typeof jobs.create>>;
+    try {
+      stored = await jobs.create(job);
+    } catch (error) {
+      // The client is told this failed, yet a write that timed out may still land (a Redis that
+      // was frozen answers it on waking); reconciliation would then run a job nobody was given.
+      void this.settleUnconfirmed(id);
+      throw error;
+    }
     if (!stored.created) {
       await objects.delete(inputUri).catch(() => {});
       return stored.job.inputSha256 === inputSha256
@@ -109,6 +117,26 @@ export class JobsService implements SimulationJobs {
       throw new EnqueueError('The job could not be queued', { cause: error });
     }
     return { kind: 'created', job };
+  }
+
+  /**
+   * Cancels a job whose creation the client was told failed, once the store answers: a later
+   * command on the same connection runs after the write, so an answered cancel means the record
+   * either never landed ("not-found") or is cancelled. Retried for about a minute.
+   */
+  private async settleUnconfirmed(jobId: string): Promise<void> {
+    for (let attempt = 0; attempt < 15; attempt += 1) {
+      try {
+        const result = await this.cancel(jobId);
+        if (result.kind !== 'not-found') {
+          this.deps.logger.warn({ jobId }, 'jobs: a job whose creation failed was recorded late; cancelled');
+        }
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)).unref());
+      }
+    }
+    this.deps.logger.error({ jobId }, 'jobs: could not settle a job whose creation failed');
   }
 
   get(jobId: string): Promise<Job | undefined> {

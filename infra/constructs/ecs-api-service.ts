@@ -6,6 +6,7 @@ import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition/i
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { onRedisFailureEnvironment } from '../rate-limit-failure-modes.js';
 import type { StackConfig } from '../stack-config.js';
 import { ecrPullStatements, logWriteStatement, type PolicyStatement, ServiceRole } from './iam-role.js';
 
@@ -127,6 +128,7 @@ export class EcsApiService extends Construct {
             SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMING.timeoutMs),
             // While Redis is down each task allows quota / this; at most maxTasks run.
             RATE_LIMIT_EXPECTED_INSTANCES: String(config.api.maxTasks),
+            ...onRedisFailureEnvironment(config.api.maxTasks),
           })
             .sort(([a], [b]) => a.localeCompare(b, 'en'))
             .map(([key, value]) => ({ name: key, value })),

@@ -4,6 +4,7 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../app/routes.js';
 import { awsName } from '../names.js';
+import { onRedisFailureEnvironment } from '../rate-limit-failure-modes.js';
 import type { ReservedConcurrency } from '../stack-config.js';
 import type { PolicyStatement } from './iam-role.js';
 import { NodeFunction } from './node-function.js';
@@ -65,6 +66,7 @@ export class LambdaGroups extends Construct {
       const name = awsName([options.namePrefix, 'api', group], 64);
       const reserved = options.reservedConcurrency[group]?.concurrency;
       const slowest = Math.max(...routes.map((r) => r.timeoutMs));
+      const instances = reserved ?? options.expectedConcurrency;
       const fn = new NodeFunction(this, group, {
         name,
         handler: API_LAMBDA_HANDLER,
@@ -75,7 +77,8 @@ export class LambdaGroups extends Construct {
           ...options.environment,
           // The shared API bundle serves only this group's routes.
           LAMBDA_GROUP: group,
-          RATE_LIMIT_EXPECTED_INSTANCES: String(reserved ?? options.expectedConcurrency),
+          RATE_LIMIT_EXPECTED_INSTANCES: String(instances),
+          ...onRedisFailureEnvironment(instances),
         },
         statements: options.statementsFor(routes),
         logRetentionDays: options.logRetentionDays,

@@ -72,7 +72,7 @@ const guard: RequestGuard = async (input) => {
   try {
     return await bounded.guard(input);
   } finally {
-    decisionMs.set(input.event.path, performance.now() - started);
+    decisionMs.set(input.path, performance.now() - started);
   }
 };
 

@@ -28,7 +28,8 @@ export function hasRedisServerBinary(): boolean {
 
 /**
  * A private redis-server on a free port, for tests that stop and restart Redis to inject faults.
- * `stop()` kills it (SIGKILL: no shutdown save); `start()` brings it back on the same port.
+ * `stop()` kills it (SIGKILL: no shutdown save); `start()` brings it back on the same port;
+ * `freeze()` / `thaw()` stop and resume it with SIGSTOP / SIGCONT.
  * By default it keeps nothing on disk. `durable: true` keeps its data across a kill (append-only
  * file, fsync on every write), as a managed Redis with persistence or a replica failover would;
  * `destroy()` then also removes its directory.

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertCostsFit } from '../../adapters/rate-limit/guard.js';
 import { loadConfig } from '../../app/config.js';
 import { resolveRouteTargets } from '../../app/route-targets.js';
 import { routeId, routes } from '../../app/routes.js';
@@ -359,6 +360,8 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       expect(config.env, name).toBe(env);
       expect(config.jobs.mode, name).toBe('aws');
       expect(config.rateLimit.expectedInstances, name).toBeGreaterThan(name.includes('lambda_') ? 1 : 0);
+      // The app refuses at start a class whose insurance share cannot admit its dearest route.
+      expect(() => assertCostsFit(routes, config.rateLimit), name).not.toThrow();
     }
     // Every API runtime holds the same bounds, so moving a route keeps its bound.
     for (const [name, vars] of [

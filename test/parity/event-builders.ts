@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isBinaryBody } from '../../adapters/content-types.js';
-import { append, bodyBytes, type HttpCase, wireHeaders } from './http-case.js';
+import { append, bodyBytes, type HttpCase, nameMap, wireHeaders } from './http-case.js';
 
 /**
  * Builds the Lambda events AWS would deliver for one client request, starting from the example
@@ -68,6 +68,14 @@ function withForwardedFor(pairs: [string, string][], clientIp: string): [string,
 }
 
 /**
+ * The `{proxy+}` path parameter API Gateway REST sends: the path after `/`, without the trailing
+ * slash, which only `event.path` keeps ("Lambda proxy integrations in API Gateway", input format).
+ */
+export function proxyParameter(path: string): string {
+  return path.slice(1).replace(/\/+$/, '');
+}
+
+/**
  * ALB: header names lower-cased; query strings passed as received, not URL-decoded; in single-value
  * mode a repeated header or query key keeps its last value ("Lambda functions as targets", ELB guide).
  */
@@ -82,15 +90,15 @@ export function toAlbEvent(request: HttpCase, options: { multiValue: boolean }):
   delete event.queryStringParameters;
   delete event.multiValueQueryStringParameters;
   if (options.multiValue) {
-    const headers: Record<string, string[]> = {};
+    const headers = nameMap<string[]>();
     for (const [name, value] of pairs) append(headers, name, value);
-    const params: Record<string, string[]> = {};
+    const params = nameMap<string[]>();
     for (const [key, value] of query) append(params, key, value);
     event.multiValueHeaders = headers;
     event.multiValueQueryStringParameters = params;
   } else {
-    event.headers = Object.fromEntries(pairs);
-    event.queryStringParameters = Object.fromEntries(query);
+    event.headers = Object.assign(nameMap<string>(), Object.fromEntries(pairs));
+    event.queryStringParameters = Object.assign(nameMap<string>(), Object.fromEntries(query));
   }
   Object.assign(event, encodeBody(request, pairs));
   return event;
@@ -107,23 +115,25 @@ export function toApiGatewayV1Event(request: HttpCase): Record<string, unknown> 
   );
   const clientIp = request.sourceIp ?? DEFAULT_CLIENT_IP;
   const pairs = withForwardedFor(wireHeaders(request), clientIp);
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = nameMap<string>();
+  const multiValueHeaders = nameMap<string[]>();
   for (const [name, value] of pairs) {
     headers[name] = value;
     append(multiValueHeaders, name, value);
   }
   const query = rawQueryPairs(request.query).map(([k, v]) => [formDecode(k), formDecode(v)] as const);
-  const multi: Record<string, string[]> = {};
+  const multi = nameMap<string[]>();
   for (const [key, value] of query) append(multi, key, value);
   event.resource = '/{proxy+}';
   event.path = request.path;
   event.httpMethod = request.method;
   event.headers = headers;
   event.multiValueHeaders = multiValueHeaders;
-  event.queryStringParameters = query.length ? Object.fromEntries(query) : null;
+  event.queryStringParameters = query.length
+    ? Object.assign(nameMap<string>(), Object.fromEntries(query))
+    : null;
   event.multiValueQueryStringParameters = query.length ? multi : null;
-  event.pathParameters = { proxy: request.path.slice(1) };
+  event.pathParameters = { proxy: proxyParameter(request.path) };
   event.requestContext = {
     ...event.requestContext,
     httpMethod: request.method,
@@ -152,13 +162,13 @@ export function toApiGatewayV2Event(
   const clientIp = request.sourceIp ?? DEFAULT_CLIENT_IP;
   const pairs = withForwardedFor(lower(wireHeaders(request)), clientIp);
   const cookies = pairs.filter(([name]) => name === 'cookie').flatMap(([, v]) => v.split(/;\s*/));
-  const headers: Record<string, string> = {};
+  const headers = nameMap<string>();
   for (const [name, value] of pairs) {
     if (name === 'cookie') continue;
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
   const query = rawQueryPairs(request.query).map(([k, v]) => [formDecode(k), formDecode(v)] as const);
-  const joined: Record<string, string> = {};
+  const joined = nameMap<string>();
   for (const [key, value] of query)
     joined[key] = joined[key] === undefined ? value : `${joined[key]},${value}`;
   event.rawPath = request.path;

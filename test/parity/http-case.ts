@@ -38,7 +38,16 @@ export function wireHeaders(request: HttpCase): [string, string][] {
 
 /** Appends to the list kept under `key`, creating it on first use. */
 export function append(map: Record<string, string[]>, key: string, value: string): void {
-  const values = map[key];
+  const values = Object.hasOwn(map, key) ? map[key] : undefined;
   if (values) values.push(value);
-  else map[key] = [value];
+  else
+    Object.defineProperty(map, key, { value: [value], enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * A map for names a client chose, as JSON.parse builds one from an event: `__proto__` or
+ * `constructor` is an own key like any other, never the prototype or an inherited member.
+ */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

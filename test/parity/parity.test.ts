@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsInvocationResolver } from '../../adapters/invocation.js';
 import { createApp } from '../../app/create-app.js';
+import { HTTP_SERVER_OPTIONS } from '../../app/http-server-options.js';
 import { createLambdaHandler, type LambdaHttpHandler } from '../../app/lambda-handler.js';
 import { MemoryLeadStore } from '../../app/leads/lead-store.js';
 import { DrainState } from '../../app/readiness.js';
@@ -12,6 +13,7 @@ import type { HandlerDeps } from '../../handlers/types.js';
 import { cases as baseCases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
 import { corsCases, PARITY_CORS, quotaGuard, quotaRoute } from './cors-cases.js';
 import { toAlbEvent, toApiGatewayV1Event, toApiGatewayV2Event } from './event-builders.js';
+import { hostileCases } from './hostile-cases.js';
 import type { HttpCase, NormalizedResponse } from './http-case.js';
 import { probeRoutes } from './probe-routes.js';
 import { comparable, fakeLambdaContext, invokeLambda, sendToEcs } from './runtimes.js';
@@ -68,7 +70,7 @@ describe('parity: ECS and Lambda answer identically', () => {
         trustForwardedFor: true,
       }),
     });
-    server = createServer(app);
+    server = createServer(HTTP_SERVER_OPTIONS, app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     for (const source of LAMBDA_SOURCES) {
@@ -93,7 +95,7 @@ describe('parity: ECS and Lambda answer identically', () => {
     expect(Object.keys(cases).length).toBeGreaterThanOrEqual(40);
   });
 
-  describe.each(Object.entries(cases))('%s', (_name, testCase) => {
+  describe.each(Object.entries({ ...cases, ...hostileCases }))('%s', (_name, testCase) => {
     let ecs: NormalizedResponse;
 
     beforeAll(async () => {

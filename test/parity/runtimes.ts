@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { LambdaHttpHandler } from '../../app/lambda-handler.js';
-import { append, bodyBytes, type HttpCase, type NormalizedResponse, wireHeaders } from './http-case.js';
+import {
+  append,
+  bodyBytes,
+  type HttpCase,
+  type NormalizedResponse,
+  nameMap,
+  wireHeaders,
+} from './http-case.js';
 
 /** Sends the case over a real loopback HTTP connection, the way the ALB reaches an ECS task. */
 export function sendToEcs(port: number, request: HttpCase): Promise<NormalizedResponse> {
@@ -19,7 +26,7 @@ export function sendHttp(
   request: HttpCase,
   options: { appendForwardedFor?: string; extraHeaders?: readonly [string, string][] } = {},
 ): Promise<NormalizedResponse> {
-  const headers: Record<string, string[]> = {};
+  const headers = nameMap<string[]>();
   const forwardedFor: string[] = [];
   for (const [name, value] of [...wireHeaders(request), ...(options.extraHeaders ?? [])]) {
     if (options.appendForwardedFor !== undefined && name.toLowerCase() === 'x-forwarded-for')

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { pino } from 'pino';
 import { HttpError } from '../../adapters/http-error.js';
 import type { Invocation } from '../../adapters/invocation.js';
@@ -37,7 +36,6 @@ const invocation: Invocation = {
   platformDeadline: undefined,
   headerPairs: [],
 };
-const event = {} as APIGatewayProxyEvent;
 
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => {
@@ -54,7 +52,7 @@ const started = performance.now();
 let slowestMs = 0;
 const outcomes = await Promise.all(
   Array.from({ length: requests }, () =>
-    guard({ route, event, invocation })
+    guard({ route, invocation, path: route.path })
       .then(
         () => 'admitted' as const,
         (error: unknown) => (error instanceof HttpError && error.statusCode === 429 ? 'refused' : 'failed'),

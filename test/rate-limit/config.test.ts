@@ -70,6 +70,18 @@ describe('rate-limit configuration', () => {
       /POST \/runs costs 5 points but RATE_LIMIT_JOBS_ANONYMOUS is 4/,
     );
   });
+
+  it('stops at start when the insurance share of an open class is below its dearest route', () => {
+    // 10 points ÷ 3 instances → 4 per instance while Redis is down, and POST /runs costs 5.
+    const open = testSettings({ expectedInstances: 3 });
+    const closed = testSettings({ expectedInstances: 3, jobs: { onStoreFailure: 'closed' } });
+
+    expect(() => guardFor({ redis: undefined, prefix: 'x:', settings: open })).toThrow(
+      /POST \/runs costs 5 points but while Redis is down each instance allows RATE_LIMIT_JOBS_ANONYMOUS ÷ RATE_LIMIT_EXPECTED_INSTANCES = 10 ÷ 3 → 4: .*RATE_LIMIT_JOBS_ON_REDIS_FAILURE=closed/,
+    );
+    // A class that fails closed has no insurance limiter to be too small.
+    expect(() => guardFor({ redis: undefined, prefix: 'x:', settings: closed })).not.toThrow();
+  });
 });
 
 describe('API keys', () => {

@@ -1,3 +1,5 @@
+import { proxyParameter } from '../parity/event-builders.js';
+
 /**
  * Minimal Lambda events for one client request, shaped as AWS documents them: ALB ("Lambda
  * functions as targets", ELB user guide: the ALB appends the client address to X-Forwarded-For;
@@ -61,7 +63,7 @@ export function lambdaEvent(source: EventSource, request: ClientRequest): Record
         multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
         queryStringParameters: null,
         multiValueQueryStringParameters: null,
-        pathParameters: { proxy: request.path.slice(1) },
+        pathParameters: { proxy: proxyParameter(request.path) },
         stageVariables: null,
         requestContext: {
           accountId: '123456789012',

@@ -4,6 +4,13 @@ import { z } from 'zod';
 export const MAX_STEPS = 20_000_000;
 
 /**
+ * Classical RK4 is stable for h·λ down to about -2.78 on the real axis. Drag linearised around a
+ * speed v has λ = -2kv, and the speed never exceeds the larger of the launch speed and the
+ * terminal speed √(g/k); a margin below 2.78 keeps the trajectory finite and meaningful.
+ */
+const RK4_STABLE_STEP = 2.5;
+
+/**
  * The input of `POST /simulations`: a projectile with quadratic air drag. The API validates it
  * before anything is queued, and the simulation program validates it again (it trusts no file).
  */
@@ -32,6 +39,44 @@ export const simulationInputSchema = z
   .refine((v) => v.maxTimeS / v.sampleIntervalS <= 10_000, {
     path: ['sampleIntervalS'],
     message: 'at most 10000 samples (maxTimeS / sampleIntervalS)',
+  })
+  // A mass so small that the drag factor overflows (a denormal such as 5e-324) would fill the
+  // trajectory with NaN and still "succeed".
+  .refine((v) => Number.isFinite(dragFactor(v)), {
+    path: ['massKg'],
+    message: 'too small for this drag: ρ·C_d·A / 2m must be a finite number',
+  })
+  .refine((v) => dragStepStable(v), {
+    path: ['timeStepS'],
+    message: `too long for this much drag: the integration would not stay finite (needs 2·k·v·timeStepS ≤ ${RK4_STABLE_STEP}, k = ρ·C_d·A / 2m, v the larger of the launch and terminal speeds)`,
   });
+
+/** k of dv/dt = -g ŷ - k |v| v: the drag deceleration per unit speed squared. */
+export function dragFactor(v: {
+  airDensityKgM3: number;
+  dragCoefficient: number;
+  areaM2: number;
+  massKg: number;
+}): number {
+  return (0.5 * v.airDensityKgM3 * v.dragCoefficient * v.areaM2) / v.massKg;
+}
+
+function dragStepStable(v: {
+  airDensityKgM3: number;
+  dragCoefficient: number;
+  areaM2: number;
+  massKg: number;
+  speedMS: number;
+  gravityMS2: number;
+  timeStepS: number;
+}): boolean {
+  const k = dragFactor(v);
+  if (!Number.isFinite(k)) return true; // reported by the mass check
+  if (k === 0) return true;
+  // 2k·v_terminal = 2·√g·√k, computed so that g/k cannot underflow to 0 for extreme inputs.
+  const atLaunch = 2 * k * v.speedMS * v.timeStepS;
+  const atTerminal = 2 * Math.sqrt(v.gravityMS2) * Math.sqrt(k) * v.timeStepS;
+  return Math.max(atLaunch, atTerminal) <= RK4_STABLE_STEP;
+}
 
 export type SimulationInput = z.output<typeof simulationInputSchema>;
