@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcsTaskRunner } from '../../app/jobs/ecs-task-runner.js';
@@ -10,6 +10,7 @@ import { MemoryJobStore } from '../../app/jobs/job-store.js';
 import { JobsService } from '../../app/jobs/jobs-service.js';
 import { S3ObjectStore } from '../../app/jobs/s3-object-store.js';
 import { cancelSimulationHandler } from '../../handlers/simulations.js';
+import type { HandlerContext } from '../../handlers/types.js';
 import { synthStacks } from '../infra/synth.js';
 import { LocalEcsServer } from '../servers/ecs-server.js';
 import { LocalIam } from '../servers/iam/local-iam.js';
@@ -359,7 +360,7 @@ describe('cancel when StopTask is refused', () => {
     // Act
     const response = await handler(
       { pathParameters: { id } } as unknown as APIGatewayProxyEvent,
-      {} as Context,
+      { signal: new AbortController().signal } as HandlerContext,
     );
 
     // Assess
