@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { bindJobSocket, descriptorOf, JOB_SOCKET_FD } from './attempt-lock.js';
+import { bindJobSocket, descriptorOf } from './attempt-lock.js';
 import type { LaunchOutcome, TaskLaunch, TaskRunner, TaskStopped } from './task-runner.js';
 
 export interface LocalRunnerOptions {
@@ -21,9 +21,9 @@ export interface LocalRunnerOptions {
    */
   readonly instanceId?: string;
   /**
-   * How long a launch waits for a process of an earlier attempt of the same job (an orphan of a
-   * dead server, asked to stop) to exit; past it the launch answers an error and the pacer tries
-   * again later. Default 2 s.
+   * How long a launch waits for a live process of the same job (an orphan of a dead server that
+   * has not noticed yet) to exit; past it the launch answers an error and the pacer tries again
+   * later. Default 2 s.
    */
   readonly previousAttemptWaitMs?: number;
 }
@@ -45,17 +45,16 @@ interface LocalTask {
 
 /**
  * Runs the simulation program with node, through tsx when running from source. The parent watch
- * and the job's exclusive socket are preloaded, so both are on before the program's imports load
- * (see exit-with-parent.ts, exclusive-attempt.ts).
+ * is preloaded so it is on before the program's imports load (see exit-with-parent.ts).
  */
 function defaultCommand(): { file: string; args: string[] } {
   const compiled = fileURLToPath(new URL('./simulation/main.js', import.meta.url));
-  const compiledPreload = new URL('./simulation/exclusive-attempt.js', import.meta.url);
+  const compiledWatch = new URL('./simulation/exit-with-parent.js', import.meta.url);
   if (existsSync(compiled))
-    return { file: process.execPath, args: ['--import', compiledPreload.href, compiled] };
+    return { file: process.execPath, args: ['--import', compiledWatch.href, compiled] };
   const source = fileURLToPath(new URL('./simulation/main.ts', import.meta.url));
-  const sourcePreload = new URL('./simulation/exclusive-attempt.ts', import.meta.url);
-  return { file: process.execPath, args: ['--import', 'tsx', '--import', sourcePreload.href, source] };
+  const sourceWatch = new URL('./simulation/exit-with-parent.ts', import.meta.url);
+  return { file: process.execPath, args: ['--import', 'tsx', '--import', sourceWatch.href, source] };
 }
 
 /**
@@ -111,16 +110,12 @@ export class LocalTaskRunner implements TaskRunner {
    * Starts the task once no process of the job is alive on this host, and hands it the job's
    * socket, which it holds for as long as it lives (attempt-lock.ts): a requeued attempt never
    * starts beside the previous one, even when that one is an orphan of a dead server that has not
-   * noticed yet (it is asked to stop, and waited for), however long that orphan takes to die.
+   * noticed yet, however long that orphan takes to die.
    */
   private async launchAlone(request: TaskLaunch): Promise<LaunchOutcome> {
-    const bound = await bindJobSocket(
-      request.jobId,
-      request.attempt,
-      this.options.previousAttemptWaitMs ?? 2_000,
-    );
+    const bound = await bindJobSocket(request.jobId, this.options.previousAttemptWaitMs ?? 2_000);
     if (!bound) {
-      return { kind: 'error', reason: 'a process of an earlier attempt of this job is still running' };
+      return { kind: 'error', reason: 'another process of this job is still running on this host' };
     }
     try {
       return this.spawnTask(request, bound.socket);
@@ -133,9 +128,9 @@ export class LocalTaskRunner implements TaskRunner {
   private spawnTask(request: TaskLaunch, jobSocket: Server | undefined): LaunchOutcome {
     if (this.closing) return { kind: 'error', reason: 'runner is shutting down' };
     const socketFd = jobSocket ? descriptorOf(jobSocket) : undefined;
-    const stdio: ('pipe' | number)[] = ['pipe', 'pipe', 'pipe'];
-    // The job's socket goes to the child's descriptor JOB_SOCKET_FD, the slot after stdio.
-    if (socketFd !== undefined) stdio[JOB_SOCKET_FD] = socketFd;
+    // The job's socket becomes the child's descriptor 3, which nothing in it uses or closes.
+    const stdio: ('pipe' | number)[] =
+      socketFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', socketFd];
     const arn = `arn:local:ecs:task/${this.instanceId}/${randomUUID()}`;
     const child = spawn(this.command.file, [...this.command.args], {
       // The child's stdin is a pipe from this process, which nothing writes to: when this process
@@ -146,8 +141,6 @@ export class LocalTaskRunner implements TaskRunner {
         ...process.env,
         ...request.environment,
         EXIT_WHEN_STDIN_CLOSES: '1',
-        JOB_ATTEMPT: String(request.attempt),
-        JOB_SOCKET: socketFd === undefined ? '0' : '1',
       },
       stdio,
       detached: true,

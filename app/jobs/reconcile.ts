@@ -38,8 +38,8 @@ export interface ReconcileReport {
  * - `running` on a local task whose runner holds no lease: that runner's process is gone, so
  *   nothing will ever report the stop. The job is queued as its next attempt, which resumes from
  *   the checkpoint, or failed with the reason when no attempt is left. Its simulation should have
- *   died with its server; one that has not (slow, frozen) is stopped and waited for by the launch
- *   of the next attempt (attempt-lock.ts), so the lease is not what keeps a job from running twice.
+ *   died with its server; one that has not (slow, frozen) is waited for by the launch of the
+ *   next attempt (attempt-lock.ts), so the lease is not what keeps a job from running twice.
  * Records are found with SCAN (never KEYS): this runs in the embedded mode only, at start and
  * then once per lease, over a few jobs at a time.
  */

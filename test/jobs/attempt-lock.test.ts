@@ -1,42 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attemptLockAddress, contactHolder } from '../../app/jobs/attempt-lock.js';
 import { LocalTaskRunner } from '../../app/jobs/local-task-runner.js';
 import type { TaskLaunch, TaskStopped } from '../../app/jobs/task-runner.js';
 import { simulationProcesses } from '../helpers/simulation-processes.js';
 import { silentLogger, waitFor } from './support/harness.js';
 
-const preload = new URL('../../app/jobs/simulation/exclusive-attempt.ts', import.meta.url).href;
-const exitWithParent = fileURLToPath(
-  new URL('../../app/jobs/simulation/exit-with-parent.ts', import.meta.url),
-);
+/** A program that never ends by itself and knows nothing of the job's socket it is handed. */
+const program = { file: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] };
 
-/**
- * A program that runs until told to stop, with the runner's preload: it stops as the simulation
- * does when a later attempt asks for its job (exit 143) and otherwise never ends by itself.
- */
-const program = {
-  file: process.execPath,
-  args: [
-    '--import',
-    'tsx',
-    '--import',
-    preload,
-    '--input-type=module',
-    '-e',
-    `import { whenToldToStop } from ${JSON.stringify(exitWithParent)};
-     whenToldToStop(() => process.exit(143));
-     setInterval(() => {}, 1000);`,
-  ],
-};
-
-function launchOf(jobId: string, attempt: number, token = `${jobId}-a${attempt}`): TaskLaunch {
+function launchOf(jobId: string, attempt: number): TaskLaunch {
   return {
     jobId,
     attempt,
     launch: 'primary',
-    clientToken: token,
+    clientToken: `${jobId}-a${attempt}`,
     environment: {
       JOB_ID: jobId,
       INPUT_URI: 'file:///nowhere/in.json',
@@ -45,6 +22,7 @@ function launchOf(jobId: string, attempt: number, token = `${jobId}-a${attempt}`
   };
 }
 
+/** Two runners on one host, as two servers on one machine (a dead one's orphan, the next one). */
 describe('one process per job on a host, whichever runner starts it', () => {
   const runners: LocalTaskRunner[] = [];
   let frozen: number | undefined;
@@ -68,44 +46,35 @@ describe('one process per job on a host, whichever runner starts it', () => {
     return created;
   }
 
-  it('refuses a second process of the same attempt, and stops the earlier attempt for a later one', async () => {
-    // Prepare: attempt 1 of a job running under one runner.
+  it('starts a later attempt only once the earlier process has exited', async () => {
+    // Prepare: attempt 1 just started under runner A (its program may not even have loaded).
     const jobId = randomUUID();
     const stopsA: TaskStopped[] = [];
     const a = runner(stopsA);
     const b = runner();
     const first = await a.launch(launchOf(jobId, 1));
-    expect(first.kind).toBe('started');
-    const address = attemptLockAddress(jobId) as string;
-    await waitFor(
-      async () => {
-        const holder = await contactHolder(address, 1);
-        return holder.kind === 'held' && holder.attempt === 1;
-      },
-      10_000,
-      'attempt 1 to answer on its socket',
-    );
+    if (first.kind !== 'started') throw new Error(`attempt 1 did not start: ${first.kind}`);
 
-    // Act 1: another runner launches the same attempt (another token).
-    const same = await b.launch(launchOf(jobId, 1, `${jobId}-a1-other`));
+    // Act 1: runner B launches attempt 2 while attempt 1 lives.
+    const refused = await b.launch(launchOf(jobId, 2));
 
-    // Assess 1: refused; attempt 1 still runs alone.
-    expect(same).toMatchObject({ kind: 'error', reason: expect.stringContaining('still running') });
+    // Assess 1: refused after waiting; attempt 1 runs alone, untouched.
+    expect(refused).toMatchObject({ kind: 'error', reason: expect.stringContaining('still running') });
     expect(simulationProcesses(new Set([jobId]))).toHaveLength(1);
     expect(stopsA).toEqual([]);
 
-    // Act 2: attempt 2.
+    // Act 2: attempt 1 ends; runner B tries again.
+    await a.stop(first.taskArn, 'test');
+    await waitFor(() => stopsA.length === 1, 5_000, 'attempt 1 to end');
     const second = await b.launch(launchOf(jobId, 2));
 
-    // Assess 2: attempt 1 was told to stop and had exited before attempt 2 started.
+    // Assess 2: attempt 2 started, alone.
     expect(second.kind).toBe('started');
-    await waitFor(() => stopsA.length === 1, 5_000, 'runner A to record its stop');
-    expect(stopsA[0]?.exitCode).toBe(143);
     expect(simulationProcesses(new Set([jobId]))).toHaveLength(1);
   }, 30_000);
 
   it('does not start a later attempt while the earlier process is frozen', async () => {
-    // Prepare: attempt 1 running, then stopped by SIGSTOP (it can answer nothing).
+    // Prepare: attempt 1 running, then stopped by SIGSTOP.
     const jobId = randomUUID();
     const a = runner();
     expect((await a.launch(launchOf(jobId, 1))).kind).toBe('started');

@@ -96,7 +96,7 @@ describe('an orphan slow to die keeps its job from running twice', () => {
     expect(watch.processesOf(id)).toBe(1);
     expect(watch.ranTwiceAtOnce()).toEqual([]);
 
-    // Act 2: the orphan thaws; it finds its server gone (and attempt 2 asking), and stops.
+    // Act 2: the orphan thaws, finds its server gone (stdin closed), checkpoints and exits.
     process.kill(orphan as number, 'SIGCONT');
     let view: JobView | undefined;
     await waitFor(

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LocalDirectoryObjectStore, SchemeObjectStore } from '../object-store.js';
 import { S3ObjectStore } from '../s3-object-store.js';
-import { whenToldToStop } from './exit-with-parent.js';
+import { whenParentGone } from './exit-with-parent.js';
 import { simulationInputSchema } from './input.js';
 import { advance, initialState, resultOf, type SimulationState } from './model.js';
 
@@ -17,8 +17,7 @@ import { advance, initialState, resultOf, type SimulationState } from './model.j
  * - progress is checkpointed (`OUTPUT_URI` + `.checkpoint.json`) and a rerun resumes from it,
  *   so a task requeued after a Spot interruption does not start over;
  * - SIGTERM (ECS stop, Spot's two-minute notice) writes a checkpoint and exits 143 promptly
- *   (run locally, so does its server dying or a later attempt asking for the job: see
- *   exit-with-parent.ts and exclusive-attempt.ts).
+ *   (run locally, so does its server dying: see exit-with-parent.ts).
  *
  * The computation is a projectile with quadratic drag integrated with RK4: small, real and
  * deterministic, so a resumed run writes exactly the result an uninterrupted one would.
@@ -57,9 +56,8 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => {
     terminating = true;
   });
-  // Run locally, the server dying or a later attempt asking for the job stops the program as
-  // SIGTERM does (exit-with-parent.ts).
-  whenToldToStop(() => {
+  // Run locally, the server dying stops the program as SIGTERM does (exit-with-parent.ts).
+  whenParentGone(() => {
     terminating = true;
   });
 
