@@ -13,7 +13,7 @@ export function sendError(
   extraHeaders: Record<string, string> = {},
 ): HttpError {
   const httpError = toHttpError(error);
-  if (httpError.statusCode >= 500) {
+  if (httpError.statusCode >= 500 && !httpError.expected) {
     const original = httpError.cause ?? error;
     logger.error(
       {

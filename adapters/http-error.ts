@@ -4,12 +4,19 @@ export class HttpError extends Error {
   readonly code: string;
   readonly details: unknown;
   readonly headers: Readonly<Record<string, string>>;
+  /** A deliberate refusal its raiser has logged already: not logged again as a server error. */
+  readonly expected: boolean;
 
   constructor(
     statusCode: number,
     code: string,
     message: string,
-    options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      details?: unknown;
+      headers?: Record<string, string>;
+      cause?: unknown;
+      expected?: boolean;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
@@ -17,6 +24,7 @@ export class HttpError extends Error {
     this.code = code;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.expected = options.expected ?? false;
   }
 
   /** The client-facing body; below 500 the message and details are shown, above only a generic text. */

@@ -19,6 +19,10 @@ export type RequestGuard = (input: {
   route: RouteDefinition;
   event: APIGatewayProxyEvent;
   invocation: Invocation;
+  /** Epoch ms by which the response is sent (the handler's deadline, 504 past it). */
+  deadlineAt?: number;
+  /** Registers a step to run once the response has been sent, whatever it was (a slot's release). */
+  onFinished?: (step: () => void) => void;
 }) => Promise<Readonly<Record<string, string>> | undefined>;
 
 export interface LambdaToExpressOptions {
@@ -73,6 +77,10 @@ export function lambdaToExpress(
 
     let extraHeaders: Record<string, string> = {};
     let timer: NodeJS.Timeout | undefined;
+    const finished: (() => void)[] = [];
+    const onFinished = (step: () => void) => {
+      finished.push(step);
+    };
     try {
       // The body counts against the route's deadline: it must arrive within its share of it.
       if (hasBody(req)) {
@@ -81,7 +89,7 @@ export function lambdaToExpress(
       }
       const event = expressRequestToProxyEvent(req, route, invocation, new Date(startedAt));
       for (const guard of guards) {
-        const added = await guard({ route, event, invocation });
+        const added = await guard({ route, event, invocation, deadlineAt, onFinished });
         if (added) extraHeaders = { ...extraHeaders, ...added };
       }
       const context = createHandlerContext({
@@ -111,6 +119,8 @@ export function lambdaToExpress(
       sendError(res, error, options.logger, extraHeaders);
     } finally {
       clearTimeout(timer);
+      // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
+      for (const step of finished) step();
     }
   };
 }

@@ -1,7 +1,20 @@
 import { z } from 'zod';
+import {
+  type ConcurrencyOverrides,
+  parseConcurrencyOverrides,
+  unknownConcurrencyNames,
+} from '../adapters/concurrency/bounds.js';
+import {
+  type CorsSettings,
+  corsOriginsVariable,
+  DEFAULT_CORS_MAX_AGE_SECONDS,
+  DEFAULT_PREFLIGHTS_PER_MINUTE,
+  resolveCorsOrigins,
+} from '../adapters/cors-settings.js';
 import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
+import { lambdaGroups } from './lambda-groups.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -24,6 +37,12 @@ const apiKeyHashes = z.string().transform((text, ctx): ApiKeyEntry[] => {
   const { entries, problems } = parseApiKeyHashes(text);
   for (const message of problems) ctx.addIssue({ code: 'custom', message });
   return entries;
+});
+const maxConcurrency = z.string().transform((text, ctx): ConcurrencyOverrides => {
+  const { overrides, problems } = parseConcurrencyOverrides(text);
+  problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return overrides;
 });
 const limits = DEFAULT_CLASS_LIMITS;
 const secretArn = z
@@ -54,6 +73,12 @@ const schema = z
       .string()
       .regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')
       .optional(),
+    // Browsers on other origins: see adapters/cors-settings.ts. Unset: any localhost port when
+    // APP_ENV is local, no cross-origin access anywhere else.
+    CORS_ALLOWED_ORIGINS: corsOriginsVariable.optional(),
+    CORS_ALLOW_CREDENTIALS: bool.default(false),
+    CORS_MAX_AGE_SECONDS: int(0, 86_400).default(DEFAULT_CORS_MAX_AGE_SECONDS),
+    CORS_PREFLIGHTS_PER_MINUTE: int(1, 1_000_000).default(DEFAULT_PREFLIGHTS_PER_MINUTE),
     // Simulation jobs: see app/jobs/jobs-config.ts.
     ...jobsEnvShape,
     // Rate limiting: points per window per class, for clients without and with an API key.
@@ -66,6 +91,8 @@ const schema = z
     RATE_LIMIT_JOBS_WINDOW_SECONDS: int(1, 86_400).default(limits.jobs.windowSeconds),
     RATE_LIMIT_JOBS_ON_REDIS_FAILURE: failMode.default(limits.jobs.onStoreFailure),
     RATE_LIMIT_EXPECTED_INSTANCES: int(1, 10_000).default(1),
+    // Max Concurrency per Lambda group or route, over the route table's (adapters/concurrency).
+    MAX_CONCURRENCY: maxConcurrency.optional(),
     // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
     API_KEY_HASHES: apiKeyHashes.optional(),
     // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
@@ -74,6 +101,11 @@ const schema = z
   .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
     path: ['SHUTDOWN_DRAIN_MS'],
     message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
+  })
+  // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
+  .refine((v) => !(v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*'), {
+    path: ['CORS_ALLOW_CREDENTIALS'],
+    message: 'cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins',
   });
 
 /** Every variable this module reads, for documentation checks (the README lists them all). */
@@ -100,6 +132,9 @@ export interface AppConfig {
   readonly lambdaGroup: string | undefined;
   readonly jobs: JobsConfig;
   readonly rateLimit: RateLimitSettings;
+  /** `MAX_CONCURRENCY`: bounds over the route table's, per group or route id (`off` lifts one). */
+  readonly maxConcurrency: ConcurrencyOverrides;
+  readonly cors: CorsSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -139,6 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeyHashesSecretArn: v.API_KEY_HASHES_SECRET_ARN,
     lambdaGroup: v.LAMBDA_GROUP,
     jobs: jobs.config,
+    cors: {
+      origins: resolveCorsOrigins(v.CORS_ALLOWED_ORIGINS, v.APP_ENV),
+      allowCredentials: v.CORS_ALLOW_CREDENTIALS,
+      maxAgeSeconds: v.CORS_MAX_AGE_SECONDS,
+      preflightsPerMinute: v.CORS_PREFLIGHTS_PER_MINUTE,
+    },
     rateLimit: {
       classes: {
         standard: {
@@ -157,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       expectedInstances: v.RATE_LIMIT_EXPECTED_INSTANCES,
       apiKeys: v.API_KEY_HASHES ?? [],
     },
+    maxConcurrency: v.MAX_CONCURRENCY ?? {},
   };
 }

@@ -1,4 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
+import { createCorsSteps } from '../adapters/cors.js';
+import type { CorsSettings } from '../adapters/cors-settings.js';
 import { sendError } from '../adapters/error-response.js';
 import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js';
 import type { InvocationResolver } from '../adapters/invocation.js';
@@ -14,6 +16,8 @@ export interface CreateAppOptions {
   readonly routes?: readonly RouteDefinition[];
   /** Steps before every handler, e.g. the rate limiter. */
   readonly guards?: readonly RequestGuard[];
+  /** Browsers on other origins; without it no CORS headers are sent (OPTIONS still answers). */
+  readonly cors?: CorsSettings;
 }
 
 /**
@@ -33,7 +37,12 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
 
   app.use(invocationAndLogging(deps, options.resolveInvocation));
 
-  const methodsByPath = new Map<string, Set<string>>();
+  const methodsByPath = allowedMethodsByPath(routes);
+  // Before the routes and their guards: preflights never spend a client's quota.
+  const cors = createCorsSteps(options.cors, deps.logger);
+  if (cors.enabled) app.use(cors.responseHeaders);
+  for (const [path, methods] of methodsByPath) app.options(path, cors.optionsFor([...methods].sort()));
+
   for (const route of routes) {
     const handler = route.handler(deps);
     const method = route.method.toLowerCase() as Lowercase<RouteDefinition['method']>;
@@ -45,16 +54,12 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
         maxBodyBytes: options.maxBodyBytes,
       }),
     );
-    const methods = methodsByPath.get(route.path) ?? new Set<string>();
-    methods.add(route.method);
-    if (route.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(route.path, methods);
   }
 
   // A known path with another method: 405 with Allow, from the app itself (serverless-express
   // would answer 500 for anything the app leaves unanswered).
   for (const [path, methods] of methodsByPath) {
-    const allowed = [...methods].sort();
+    const allowed = [...methods, 'OPTIONS'].sort();
     app.all(path, (req, res) => {
       sendError(res, new MethodNotAllowedError(req.method, path, allowed), deps.logger);
     });
@@ -74,6 +79,18 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   }) as express.ErrorRequestHandler);
 
   return app;
+}
+
+/** Each path's methods; GET brings HEAD, as Express answers HEAD with the GET route. */
+function allowedMethodsByPath(routes: readonly RouteDefinition[]): Map<string, Set<string>> {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+  return methodsByPath;
 }
 
 /** Attaches the invocation, echoes the request id, and writes one log line per request. */

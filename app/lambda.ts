@@ -30,4 +30,5 @@ export const handler: LambdaHttpHandler = createLambdaHandler(deps, {
   maxBodyBytes: config.maxBodyBytes,
   guards: deps.guards,
   routes: served,
+  cors: config.cors,
 }).handler;

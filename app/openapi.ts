@@ -1,29 +1,107 @@
-import { z } from 'zod';
+import { type ZodType, z } from 'zod';
+import {
+  errorBodySchema,
+  healthSchema,
+  jobSchema,
+  leadSchema,
+  openApiDocumentSchema,
+  simulationResultSchema,
+} from '../handlers/response-schemas.js';
+import {
+  HEADER_COMPONENTS,
+  METHOD_NOT_ALLOWED_RESPONSE,
+  optionsOperation,
+  ref,
+  responsesFor,
+} from './openapi-responses.js';
 import { type RouteDefinition, resourceTemplate } from './routes.js';
 
 /**
- * The OpenAPI 3.1 document, generated from the route table and the request schemas, so it cannot
- * drift from what the app serves. Each route also carries its deployment facts as extensions
- * (`x-target`, `x-lambda-group`, `x-rate-limit`).
+ * The OpenAPI 3.1 document, generated from the route table and the zod schemas, so it cannot
+ * drift from what the app serves; `npm run openapi:types` turns it into the TypeScript types the
+ * example frontend and the typed-client test use. Each route also carries its deployment facts as
+ * extensions (`x-target`, `x-lambda-group`, `x-rate-limit`).
  */
+
+/** Response body schemas by the name they get in `components.schemas`. */
+const RESPONSE_SCHEMAS: Readonly<Record<string, ZodType>> = {
+  Error: errorBodySchema,
+  Health: healthSchema,
+  Lead: leadSchema,
+  Simulation: jobSchema,
+  SimulationResult: simulationResultSchema,
+  OpenApiDocument: openApiDocumentSchema,
+};
+
+const REQUEST_HEADER_PARAMETERS = {
+  'idempotency-key': {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Retrying with the same key returns the same job (kept 24 h); the same key with another input is a 409',
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+  },
+  prefer: {
+    name: 'Prefer',
+    in: 'header',
+    required: false,
+    description:
+      'RFC 7240 `wait=<seconds>`: hold the answer until the job ends or the wait is over, capped ' +
+      'below the route’s deadline; `Preference-Applied` tells the wait granted',
+    schema: { type: 'string', example: 'wait=10' },
+  },
+} as const;
+
+function componentSchemas(): { schemas: Record<string, unknown>; nameOf: (schema: ZodType) => string } {
+  const registry = z.registry<{ id: string }>();
+  const names = new Map<ZodType, string>();
+  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) {
+    registry.add(schema, { id: name });
+    names.set(schema, name);
+  }
+  const generated = z.toJSONSchema(registry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: 'any',
+  }).schemas;
+  // OpenAPI components are plain schemas: the per-document `$schema` and `$id` do not belong there.
+  const schemas = Object.fromEntries(
+    Object.entries(generated).map(([name, { $schema: _s, $id: _i, ...schema }]) => [name, schema]),
+  );
+  return {
+    schemas,
+    nameOf: (schema) => {
+      const name = names.get(schema);
+      if (!name)
+        throw new Error('A route answers with a schema missing from RESPONSE_SCHEMAS in app/openapi.ts');
+      return name;
+    },
+  };
+}
+
 export function buildOpenApiDocument(
   routes: readonly RouteDefinition[],
   info: { title: string; version: string },
 ): Record<string, unknown> {
+  const { schemas, nameOf } = componentSchemas();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const template = resourceTemplate(route.path);
-    const parameters = [...route.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map(([, name]) => ({
+    const pathParameters = [...route.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map(([, name]) => ({
       name,
       in: 'path',
       required: true,
       schema: { type: 'string' },
     }));
     const operation: Record<string, unknown> = {
-      operationId: operationId(route),
+      operationId: operationId(route.method, route.path),
       summary: route.summary,
-      ...(parameters.length > 0 ? { parameters } : {}),
-      responses: responsesFor(route),
+      ...(route.requestHeaders
+        ? {
+            parameters: route.requestHeaders.map((h) => ref('parameters', REQUEST_HEADER_PARAMETERS[h].name)),
+          }
+        : {}),
+      responses: responsesFor(route, nameOf),
       'x-target': route.target,
       'x-targets': route.targets,
       'x-lambda-group': route.lambdaGroup,
@@ -41,7 +119,12 @@ export function buildOpenApiDocument(
         },
       };
     }
-    paths[template] = { ...paths[template], [route.method.toLowerCase()]: operation };
+    paths[template] = {
+      ...(pathParameters.length > 0 ? { parameters: pathParameters } : {}),
+      options: optionsOperation(template, operationId('OPTIONS', route.path).slice('options'.length)),
+      ...paths[template],
+      [route.method.toLowerCase()]: operation,
+    };
   }
   return {
     openapi: '3.1.0',
@@ -49,23 +132,20 @@ export function buildOpenApiDocument(
       ...info,
       description:
         'One API served identically from AWS Lambda and ECS Fargate behind one ALB. Errors are ' +
-        '`{ "error": { "code", "message" } }`; limited routes send RateLimit headers and 429 with Retry-After.',
+        '`{ "error": { "code", "message" } }`; limited routes send RateLimit headers and 429 with ' +
+        'Retry-After. A method a path lacks answers 405 with `Allow` (components.responses.MethodNotAllowed). ' +
+        'Browsers on allowed origins may read every header listed here (CORS).',
     },
+    servers: [
+      { url: '/', description: 'The origin that served this document' },
+      { url: 'http://localhost:3000', description: '`npm start`' },
+    ],
     paths,
     components: {
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-            },
-          },
-        },
-      },
+      schemas,
+      headers: HEADER_COMPONENTS,
+      parameters: Object.fromEntries(Object.values(REQUEST_HEADER_PARAMETERS).map((p) => [p.name, p])),
+      responses: { MethodNotAllowed: METHOD_NOT_ALLOWED_RESPONSE },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key as a bearer token' },
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
@@ -76,8 +156,8 @@ export function buildOpenApiDocument(
 }
 
 /** `GET /leads/:leadId` → `getLeadsByLeadId`. */
-function operationId(route: RouteDefinition): string {
-  const words = route.path
+function operationId(method: string, path: string): string {
+  const words = path
     .split('/')
     .filter(Boolean)
     .map((segment) =>
@@ -87,31 +167,9 @@ function operationId(route: RouteDefinition): string {
             segment.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase()),
           ),
     );
-  return `${route.method.toLowerCase()}${words.join('')}`;
+  return `${method.toLowerCase()}${words.join('')}`;
 }
 
 function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
-function responsesFor(route: RouteDefinition): Record<string, unknown> {
-  const error = (description: string) => ({
-    description,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  });
-  return {
-    '2XX': { description: 'Success' },
-    ...(route.requestSchema
-      ? {
-          '400': error('The body is not valid JSON or fails validation'),
-          '413': error('The body is too large'),
-          '415': error('The body is not JSON'),
-        }
-      : {}),
-    ...(route.path.includes(':') ? { '404': error('Not found') } : {}),
-    ...(route.rateLimit.class === 'none'
-      ? {}
-      : { '401': error('Unknown API key'), '429': error('Rate limited; see Retry-After') }),
-    '5XX': error('Server error; the message is not shown'),
-  };
 }

@@ -3,13 +3,23 @@ import { healthzHandler } from '../handlers/healthz.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
 import { openApiHandler } from '../handlers/openapi.js';
 import {
+  healthSchema,
+  jobSchema,
+  leadSchema,
+  openApiDocumentSchema,
+  simulationResultSchema,
+} from '../handlers/response-schemas.js';
+import {
   cancelSimulationHandler,
   createSimulationHandler,
   getSimulationHandler,
+  getSimulationResultHandler,
   MAX_SIMULATION_INPUT_BYTES,
   simulationRequestSchema,
 } from '../handlers/simulations.js';
 import type { HandlerFactory } from '../handlers/types.js';
+
+export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
 
 /**
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
@@ -26,6 +36,16 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const RATE_CLASSES = ['none', 'standard', 'jobs'] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
 
+/** Response headers a route's success answers may carry (see app/openapi-responses.ts). */
+export type ResponseHeader = 'location' | 'preference-applied' | 'idempotent-replayed' | 'cache-control';
+
+/** A success answer, for the OpenAPI document. */
+export interface SuccessResponse {
+  readonly description: string;
+  readonly schema?: ZodType;
+  readonly headers?: readonly ResponseHeader[];
+}
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** Express 5 path syntax, e.g. `/leads/:leadId`. */
@@ -37,8 +57,16 @@ export interface RouteDefinition {
   readonly targets: readonly Target[];
   /** Which limit applies and how many points one request costs. */
   readonly rateLimit: { readonly class: RateClass; readonly cost: number };
-  /** The Lambda function that serves this route when it runs on Lambda. */
+  /**
+   * The Lambda function that serves this route when it runs on Lambda, and the group its
+   * concurrency is counted in on both runtimes; declared in `lambdaGroups`.
+   */
   readonly lambdaGroup: string;
+  /**
+   * Most requests of this one route in flight at once across every process of both runtimes, on
+   * top of its group's bound (adapters/concurrency). Unset: only the group's bound applies.
+   */
+  readonly maxConcurrency?: number;
   /** The handler's deadline; past it the client gets a 504 (`context.getRemainingTimeInMillis()` counts it down). */
   readonly timeoutMs: number;
   /** Largest accepted request body; defaults to `MAX_BODY_BYTES`. */
@@ -48,6 +76,12 @@ export interface RouteDefinition {
   readonly requestSchema?: ZodType;
   /** A body a user can submit as is and get a success; the OpenAPI document shows it. */
   readonly requestExample?: unknown;
+  /** Success answers by status; without it the document says only "2XX". */
+  readonly responses?: Readonly<Record<number, SuccessResponse>>;
+  /** Error statuses the handler gives beyond those every route of its kind can (app/openapi-responses.ts). */
+  readonly errors?: readonly number[];
+  /** Request headers the handler reads, each documented as a parameter. */
+  readonly requestHeaders?: readonly ('idempotency-key' | 'prefer')[];
 }
 
 export const routes: readonly RouteDefinition[] = [
@@ -62,6 +96,9 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'api',
     timeoutMs: 2_000,
     summary: 'This OpenAPI 3.1 document',
+    responses: {
+      200: { description: 'The document', schema: openApiDocumentSchema, headers: ['cache-control'] },
+    },
   },
   {
     method: 'GET',
@@ -73,6 +110,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'api',
     timeoutMs: 2_000,
     summary: 'Readiness: 200 while serving, 503 while draining',
+    responses: { 200: { description: 'Serving', schema: healthSchema, headers: ['cache-control'] } },
   },
   {
     method: 'GET',
@@ -84,6 +122,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'leads',
     timeoutMs: 5_000,
     summary: 'Read a lead',
+    responses: { 200: { description: 'The lead', schema: leadSchema } },
   },
   {
     method: 'POST',
@@ -98,6 +137,10 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Create or replace a lead',
     requestSchema: leadInputSchema,
     requestExample: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    responses: {
+      200: { description: 'Replaced', schema: leadSchema, headers: ['location'] },
+      201: { description: 'Created', schema: leadSchema, headers: ['location'] },
+    },
   },
   {
     method: 'POST',
@@ -108,9 +151,25 @@ export const routes: readonly RouteDefinition[] = [
     // Each accepted job costs a Fargate task later: counted heavier than a cancel.
     rateLimit: { class: 'jobs', cost: 2 },
     lambdaGroup: 'jobs',
-    timeoutMs: 10_000,
+    // Room for `Prefer: wait`: the answer may be held until the job ends, up to 1 s before this.
+    timeoutMs: 20_000,
     maxBodyBytes: MAX_SIMULATION_INPUT_BYTES,
-    summary: 'Queue a simulation; 202 with its id and Location (Idempotency-Key honoured)',
+    summary:
+      'Queue a simulation; 202 with its Location, or 201 when `Prefer: wait` saw it end (Idempotency-Key honoured)',
+    requestHeaders: ['idempotency-key', 'prefer'],
+    errors: [409],
+    responses: {
+      201: {
+        description: 'Queued, and ended within the wait the client preferred',
+        schema: jobSchema,
+        headers: ['location', 'preference-applied', 'idempotent-replayed'],
+      },
+      202: {
+        description: 'Queued; still on its way',
+        schema: jobSchema,
+        headers: ['location', 'preference-applied', 'idempotent-replayed'],
+      },
+    },
     requestSchema: simulationRequestSchema,
     requestExample: {
       model: 'projectile-drag',
@@ -133,8 +192,31 @@ export const routes: readonly RouteDefinition[] = [
     // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
     rateLimit: { class: 'standard', cost: 1 },
     lambdaGroup: 'jobs',
-    timeoutMs: 5_000,
-    summary: 'A simulation: status, attempts, timestamps, task, failure reason, result location',
+    // Polls (long ones with `Prefer: wait`) may hold at most 30 of the group's slots, so
+    // submissions and cancels always find room.
+    maxConcurrency: 30,
+    // Room for `Prefer: wait` (a long poll is cheaper than a client polling every second).
+    timeoutMs: 20_000,
+    summary: 'A simulation: status, attempts, timestamps, task, failure reason, link to its result',
+    requestHeaders: ['prefer'],
+    responses: {
+      200: { description: 'The simulation', schema: jobSchema, headers: ['preference-applied'] },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/simulations/:id/result',
+    handler: getSimulationResultHandler,
+    target: 'lambda',
+    targets: ['lambda', 'ecs'],
+    rateLimit: { class: 'standard', cost: 1 },
+    lambdaGroup: 'jobs',
+    timeoutMs: 10_000,
+    summary: 'The result of a succeeded simulation; 409 while it runs, 404 when it ended without one',
+    errors: [409],
+    responses: {
+      200: { description: 'The result', schema: simulationResultSchema, headers: ['cache-control'] },
+    },
   },
   {
     method: 'DELETE',
@@ -146,6 +228,8 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'jobs',
     timeoutMs: 10_000,
     summary: 'Cancel a simulation: a queued one is dropped, a running task stopped',
+    errors: [409],
+    responses: { 200: { description: 'Cancelled', schema: jobSchema } },
   },
 ];
 

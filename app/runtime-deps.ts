@@ -1,16 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { resolveConcurrencyBounds, unknownConcurrencyNames } from '../adapters/concurrency/bounds.js';
+import { ConcurrencyGate } from '../adapters/concurrency/gate.js';
+import { withConcurrencyBounds } from '../adapters/concurrency/guard.js';
 import type { RequestGuard } from '../adapters/lambda-to-express.js';
 import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
 import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
 import type { HandlerDeps } from '../handlers/types.js';
-import type { AppConfig } from './config.js';
+import { type AppConfig, ConfigError } from './config.js';
 import { createAwsClients, destroyAwsClients } from './jobs/aws-clients.js';
 import { createJobsRuntime, type JobsRuntime } from './jobs/jobs-runtime.js';
 import { type LeadStore, MemoryLeadStore } from './leads/lead-store.js';
 import { RedisLeadStore } from './leads/redis-lead-store.js';
 import { DrainState } from './readiness.js';
 import { closeRedisClient, createRedisClient } from './redis.js';
+import { lambdaGroups, routes } from './routes.js';
 
 /** What an entry point builds once per process, and closes on shutdown. */
 export interface RuntimeDeps extends HandlerDeps {
@@ -31,12 +35,23 @@ export interface RuntimeDeps extends HandlerDeps {
  * in-memory otherwise (the embedded default of `npm start`). Only entry points call this.
  */
 export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDeps {
+  // Group names were checked with the rest of the configuration; route ids need the route table.
+  const unknownRoutes = unknownConcurrencyNames(config.maxConcurrency, lambdaGroups, routes);
+  if (unknownRoutes.length > 0) throw new ConfigError(unknownRoutes.map((p) => `MAX_CONCURRENCY: ${p}`));
   const redis = config.redis ? createRedisClient(config.redis) : undefined;
   const rateLimitRedis = config.redis ? createRedisClient(config.redis, RATE_LIMIT_REDIS_OPTIONS) : undefined;
   const rateLimit = createRateLimitGuard({
     settings: config.rateLimit,
     redis: rateLimitRedis,
     keyPrefix: config.redis?.keyPrefix ?? '',
+    logger,
+  });
+  // Shares the rate limiter's connection: its lease command joins the count's round trip.
+  const concurrency = new ConcurrencyGate({
+    bounds: resolveConcurrencyBounds(routes, lambdaGroups, config.maxConcurrency),
+    redis: rateLimitRedis,
+    keyPrefix: config.redis?.keyPrefix ?? '',
+    expectedInstances: config.rateLimit.expectedInstances,
     logger,
   });
   const leads: LeadStore =
@@ -63,7 +78,7 @@ export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDep
     clock: () => new Date(),
     redis,
     rateLimitRedis,
-    guards: [rateLimit],
+    guards: [withConcurrencyBounds(rateLimit, concurrency)],
     jobs: jobsRuntime.service,
     jobsRuntime,
     async close(budgetMs = 5_000) {

@@ -47,6 +47,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     }),
     maxBodyBytes: config.maxBodyBytes,
     guards: deps.guards,
+    cors: config.cors,
   });
   const server = createServer(
     {

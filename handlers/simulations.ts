@@ -6,10 +6,12 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../adapters/http-error.js';
-import type { Job } from '../app/jobs/job.js';
+import { isTerminal, type Job } from '../app/jobs/job.js';
 import { EnqueueError } from '../app/jobs/jobs-service.js';
 import { simulationInputSchema } from '../app/jobs/simulation/input.js';
+import { waitForFinalState } from '../app/jobs/wait-for-job.js';
 import { zodFields } from './leads.js';
+import { grantedWaitSeconds, preferenceAppliedHeaders, requestedWaitSeconds } from './prefer-wait.js';
 import { errorResult, header, json, parseJsonBody } from './respond.js';
 import type { HandlerDeps, HandlerFactory } from './types.js';
 
@@ -27,7 +29,10 @@ const idempotencyKeySchema = z
   .max(128, 'at most 128 characters')
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-/** The public view of a job. */
+/**
+ * The public view of a job. Storage locations (input and output URIs, buckets, paths) stay
+ * inside: a succeeded job links to its result route instead.
+ */
 export function jobView(job: Job) {
   return {
     id: job.id,
@@ -41,14 +46,17 @@ export function jobView(job: Job) {
     taskArn: job.taskArn,
     capacityProvider: job.capacityProvider,
     failureReason: job.failureReason,
-    inputUri: job.inputUri,
-    result: job.status === 'succeeded' ? { uri: job.outputUri } : null,
+    result: job.status === 'succeeded' ? { href: resultLocation(job) } : null,
     history: job.history,
   };
 }
 
 function location(job: Job): string {
   return `/simulations/${job.id}`;
+}
+
+function resultLocation(job: Job): string {
+  return `/simulations/${job.id}/result`;
 }
 
 function jobsOf(deps: HandlerDeps) {
@@ -76,7 +84,7 @@ function readJobId(pathParameters: Record<string, string | undefined> | null) {
 
 /** `POST /simulations`: validates, stores and queues; 202 with the job and its `Location`. */
 export const createSimulationHandler: HandlerFactory = (deps) => {
-  return async (event) => {
+  return async (event, context) => {
     const jobs = jobsOf(deps);
     if ('unavailable' in jobs) return errorResult(jobs.unavailable);
     const rawKey = header(event.headers, 'idempotency-key');
@@ -102,8 +110,14 @@ export const createSimulationHandler: HandlerFactory = (deps) => {
           ),
         );
       }
-      return json(202, jobView(result.job), {
-        location: location(result.job),
+      const wait = grantedWaitSeconds(requestedWaitSeconds(event), context);
+      const job = wait
+        ? await waitForFinalState(() => jobs.get(result.job.id), result.job, wait * 1000)
+        : result.job;
+      // 201 once the job has ended (it exists and is final); 202 while it is still on its way.
+      return json(isTerminal(job.status) ? 201 : 202, jobView(job), {
+        location: location(job),
+        ...preferenceAppliedHeaders(wait),
         ...(result.kind === 'existing' ? { 'idempotent-replayed': 'true' } : {}),
       });
     } catch (error) {
@@ -117,18 +131,80 @@ export const createSimulationHandler: HandlerFactory = (deps) => {
   };
 };
 
-/** `GET /simulations/:id`: status, attempts, timestamps, task and, when done, the result location. */
+/**
+ * `GET /simulations/:id`: status, attempts, timestamps, task and, when done, a link to the result.
+ * With `Prefer: wait=N` the answer is held until the job ends or N seconds pass.
+ */
 export const getSimulationHandler: HandlerFactory = (deps) => {
+  return async (event, context) => {
+    const jobs = jobsOf(deps);
+    if ('unavailable' in jobs) return errorResult(jobs.unavailable);
+    const id = readJobId(event.pathParameters);
+    if (!id.ok) return errorResult(id.error);
+    const found = await jobs.get(id.id);
+    if (!found) return errorResult(notFound(id.id));
+    const wait = grantedWaitSeconds(requestedWaitSeconds(event), context);
+    const job = wait ? await waitForFinalState(() => jobs.get(id.id), found, wait * 1000) : found;
+    return json(200, jobView(job), preferenceAppliedHeaders(wait));
+  };
+};
+
+/**
+ * `GET /simulations/:id/result`: the result JSON of a succeeded job, streamed by the API rather
+ * than a redirect to a presigned S3 URL: results are bounded by the input schema (≤ 10,001
+ * samples, 0.62 MB at worst) below the ALB→Lambda 1 MB response limit, and a redirect would show the
+ * bucket and key to the client and need CORS on the bucket as well.
+ */
+export const getSimulationResultHandler: HandlerFactory = (deps) => {
   return async (event) => {
     const jobs = jobsOf(deps);
     if ('unavailable' in jobs) return errorResult(jobs.unavailable);
     const id = readJobId(event.pathParameters);
     if (!id.ok) return errorResult(id.error);
-    const job = await jobs.get(id.id);
-    if (!job) return errorResult(new NotFoundError(`No simulation with id ${id.id}`, 'simulation_not_found'));
-    return json(200, jobView(job));
+    const found = await jobs.result(id.id);
+    switch (found.kind) {
+      case 'not-found':
+        return errorResult(notFound(id.id));
+      case 'unfinished':
+        return errorResult(
+          new HttpError(
+            409,
+            'simulation_not_finished',
+            `The simulation is ${found.job.status}; no result yet`,
+            {
+              details: { status: found.job.status },
+              headers: { location: location(found.job) },
+            },
+          ),
+        );
+      case 'none':
+        return errorResult(
+          new HttpError(
+            404,
+            'result_not_found',
+            `The simulation ended as ${found.job.status} without a result`,
+            {
+              details: { status: found.job.status },
+            },
+          ),
+        );
+      case 'ready':
+        return {
+          statusCode: 200,
+          // A result never changes once written.
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'private, max-age=3600',
+          },
+          body: found.body,
+        };
+    }
   };
 };
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`No simulation with id ${id}`, 'simulation_not_found');
+}
 
 /** `DELETE /simulations/:id`: a queued job is dropped, a running task stopped; finished jobs answer 409. */
 export const cancelSimulationHandler: HandlerFactory = (deps) => {
@@ -138,9 +214,7 @@ export const cancelSimulationHandler: HandlerFactory = (deps) => {
     const id = readJobId(event.pathParameters);
     if (!id.ok) return errorResult(id.error);
     const result = await jobs.cancel(id.id);
-    if (result.kind === 'not-found') {
-      return errorResult(new NotFoundError(`No simulation with id ${id.id}`, 'simulation_not_found'));
-    }
+    if (result.kind === 'not-found') return errorResult(notFound(id.id));
     if (result.kind === 'finished') {
       return errorResult(
         new HttpError(409, 'simulation_finished', `The simulation already ended as ${result.job.status}`, {

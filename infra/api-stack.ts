@@ -9,6 +9,8 @@ import {
   TerraformVariable,
 } from 'cdktf';
 import type { Construct } from 'constructs';
+import { formatConcurrencyOverrides, unknownConcurrencyNames } from '../adapters/concurrency/bounds.js';
+import { lambdaGroups } from '../app/lambda-groups.js';
 import { type RouteAssignment, resolveRouteTargets } from '../app/route-targets.js';
 import type { RouteDefinition } from '../app/routes.js';
 import { Alb } from './constructs/alb.js';
@@ -61,6 +63,11 @@ export class ApiStack extends TerraformStack {
       environment: config.routing.routeTargets,
       deploy: options.deployRouteTargets,
     });
+
+    const unknownBounds = unknownConcurrencyNames(config.maxConcurrency, lambdaGroups, options.routes);
+    if (unknownBounds.length > 0) {
+      throw new Error(`maxConcurrency of ${config.env}: ${unknownBounds.join('; ')}`);
+    }
 
     if (options.stateBackend) {
       const { bucket, region, lockTable } = options.stateBackend;
@@ -151,7 +158,14 @@ export class ApiStack extends TerraformStack {
 
     // Every entry point reads the same configuration (app/config.ts validates the jobs variables
     // together), so the API gets the jobs variables too.
-    const runtimeEnvironment = { ...baseEnvironment, ...jobs.environment };
+    // Both runtimes get the same bounds, so moving a route between them keeps its bound.
+    const maxConcurrency = formatConcurrencyOverrides(config.maxConcurrency);
+    const runtimeEnvironment = {
+      ...baseEnvironment,
+      ...jobs.environment,
+      ...corsEnvironment(config),
+      ...(maxConcurrency ? { MAX_CONCURRENCY: maxConcurrency } : {}),
+    };
     // What the API itself does with jobs: store inputs, read results, queue, undo on failure.
     const apiStatements: PolicyStatement[] = [
       {
@@ -251,4 +265,14 @@ export class ApiStack extends TerraformStack {
     new TerraformOutput(this, 'api_service_name', { value: api.service.name });
     new TerraformOutput(this, 'simulation_task_family', { value: jobs.simulationTask.family });
   }
+}
+
+/** The API's `CORS_*` variables (app/config.ts) for this environment; `none` when it lists no origin. */
+export function corsEnvironment(config: Pick<StackConfig, 'cors'>): Record<string, string> {
+  const { allowedOrigins, allowCredentials, maxAgeSeconds } = config.cors;
+  return {
+    CORS_ALLOWED_ORIGINS: allowedOrigins.length > 0 ? allowedOrigins.join(',') : 'none',
+    CORS_ALLOW_CREDENTIALS: String(allowCredentials),
+    CORS_MAX_AGE_SECONDS: String(maxAgeSeconds),
+  };
 }

@@ -1,3 +1,4 @@
+import type { ConcurrencyOverrides } from '../adapters/concurrency/bounds.js';
 import { type EnvironmentRouting, environmentRouting } from './environments.js';
 
 /**
@@ -20,6 +21,18 @@ export type NetworkConfig =
       readonly publicSubnetIds: readonly string[];
       readonly privateSubnetIds: readonly string[];
     };
+
+/**
+ * Reserved concurrency for one Lambda group: an explicit opt-in, with its reason. It is a floor
+ * kept for the group and a ceiling on it, and it subtracts from every other function's share of
+ * the account's pool, so it is not how a group is bounded: `maxConcurrency` is (README, "Max
+ * concurrency").
+ */
+export interface ReservedConcurrency {
+  readonly concurrency: number;
+  /** Why this group must be guaranteed capacity at the expense of every other function. */
+  readonly reason: string;
+}
 
 export interface StackConfig {
   readonly env: string;
@@ -64,20 +77,34 @@ export interface StackConfig {
   };
   readonly lambda: {
     readonly memoryMb: number;
-    /** Lambda group → reserved concurrency: a ceiling per group and capacity kept for it. */
-    readonly reservedConcurrency: Readonly<Record<string, number>>;
+    /** Lambda group → reserved concurrency, only where a group opts in; none by default. */
+    readonly reservedConcurrency: Readonly<Record<string, ReservedConcurrency>>;
     /**
      * Concurrency a group without a reservation is expected to reach. While Redis is down each
      * instance allows `quota / RATE_LIMIT_EXPECTED_INSTANCES`, so this keeps the total near the quota.
      */
     readonly expectedConcurrency: number;
   };
+  /**
+   * Max Concurrency per Lambda group or route id over the route table's (`off` lifts one). Both
+   * runtimes get the same `MAX_CONCURRENCY`, so moving a route between them keeps its bound.
+   */
+  readonly maxConcurrency: ConcurrencyOverrides;
   readonly redis: {
     readonly nodeType: string;
     /** Primary plus replicas; two or more enables automatic failover. */
     readonly nodes: number;
     readonly automaticFailover: boolean;
     readonly snapshotRetentionDays: number;
+  };
+  /**
+   * Browser origins allowed to call the API (`CORS_*` on the ECS task and the API Lambdas).
+   * Empty: no cross-origin access; the API still answers other clients.
+   */
+  readonly cors: {
+    readonly allowedOrigins: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly maxAgeSeconds: number;
   };
   readonly jobs: {
     /** The pacer's event source maximum concurrency (AWS minimum 2). */
@@ -115,7 +142,11 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
       spotInterruptionScaleOut: 1,
     },
     lambda: { memoryMb: 512, reservedConcurrency: {}, expectedConcurrency: 5 },
+    // A small environment: a burst in dev must not take the account's pool from anything else.
+    maxConcurrency: { leads: 20, jobs: 10 },
     redis: { nodeType: 'cache.t4g.micro', nodes: 1, automaticFailover: false, snapshotRetentionDays: 0 },
+    // The example frontend (`npm run web`) on a developer's machine may call dev.
+    cors: { allowedOrigins: ['http://localhost:8417'], allowCredentials: false, maxAgeSeconds: 600 },
     jobs: {
       pacerMaxConcurrency: 2,
       simulationCpu: 512,
@@ -146,8 +177,13 @@ export const stackConfigs: Readonly<Record<string, StackConfig>> = {
       requestsPerTargetPerMinute: 1_500,
       spotInterruptionScaleOut: 2,
     },
-    lambda: { memoryMb: 1024, reservedConcurrency: { leads: 200 }, expectedConcurrency: 50 },
+    // Leads used to reserve 200, taking them from every other function even when idle; they are
+    // bounded at 200 instead, which takes nothing from the pool until used.
+    lambda: { memoryMb: 1024, reservedConcurrency: {}, expectedConcurrency: 50 },
+    maxConcurrency: { leads: 200 },
     redis: { nodeType: 'cache.t4g.small', nodes: 2, automaticFailover: true, snapshotRetentionDays: 7 },
+    // List the production frontends' origins here (https://app.example.com); none until then.
+    cors: { allowedOrigins: [], allowCredentials: false, maxAgeSeconds: 7_200 },
     jobs: {
       pacerMaxConcurrency: 5,
       simulationCpu: 1024,

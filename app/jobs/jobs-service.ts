@@ -17,11 +17,21 @@ export type CancelResult =
   | { readonly kind: 'finished'; readonly job: Job }
   | { readonly kind: 'not-found' };
 
+export type ResultLookup =
+  | { readonly kind: 'not-found' }
+  /** Queued, submitting or running: a result may still come. */
+  | { readonly kind: 'unfinished'; readonly job: Job }
+  /** Failed or cancelled (or its object expired): there is none and will be none. */
+  | { readonly kind: 'none'; readonly job: Job }
+  | { readonly kind: 'ready'; readonly job: Job; readonly body: string };
+
 /** What the simulation routes need; handlers see only this. */
 export interface SimulationJobs {
   create(input: SimulationInput, options: { idempotencyKey?: string }): Promise<CreateResult>;
   get(jobId: string): Promise<Job | undefined>;
   cancel(jobId: string): Promise<CancelResult>;
+  /** The result JSON of a succeeded job, as the simulation wrote it. */
+  result(jobId: string): Promise<ResultLookup>;
 }
 
 export interface JobsServiceDeps {
@@ -101,6 +111,15 @@ export class JobsService implements SimulationJobs {
 
   get(jobId: string): Promise<Job | undefined> {
     return this.deps.jobs.get(jobId);
+  }
+
+  async result(jobId: string): Promise<ResultLookup> {
+    const job = await this.deps.jobs.get(jobId);
+    if (!job) return { kind: 'not-found' };
+    if (!isTerminal(job.status)) return { kind: 'unfinished', job };
+    if (job.status !== 'succeeded') return { kind: 'none', job };
+    const body = await this.deps.objects.get(job.outputUri);
+    return body === undefined ? { kind: 'none', job } : { kind: 'ready', job, body };
   }
 
   /** Queued or submitting: marked cancelled (the pacer then skips it). Running: also StopTask. */

@@ -4,6 +4,7 @@ import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../app/routes.js';
 import { awsName } from '../names.js';
+import type { ReservedConcurrency } from '../stack-config.js';
 import type { PolicyStatement } from './iam-role.js';
 import { NodeFunction } from './node-function.js';
 
@@ -17,8 +18,8 @@ export interface LambdaGroupsOptions {
   readonly namePrefix: string;
   readonly routes: readonly RouteDefinition[];
   readonly memoryMb: number;
-  /** Lambda group → reserved concurrency. */
-  readonly reservedConcurrency: Readonly<Record<string, number>>;
+  /** Lambda group → reserved concurrency, for the groups that opt in. */
+  readonly reservedConcurrency: Readonly<Record<string, ReservedConcurrency>>;
   /** Concurrency a group without a reservation is expected to reach; splits rate limits if Redis fails. */
   readonly expectedConcurrency: number;
   readonly environment: Readonly<Record<string, string>>;
@@ -61,6 +62,7 @@ export class LambdaGroups extends Construct {
     const groups = new Map<string, LambdaGroup>();
     for (const [group, routes] of [...routesByGroup].sort(([a], [b]) => a.localeCompare(b, 'en'))) {
       const name = awsName([options.namePrefix, 'api', group], 64);
+      const reserved = options.reservedConcurrency[group]?.concurrency;
       const slowest = Math.max(...routes.map((r) => r.timeoutMs));
       const fn = new NodeFunction(this, group, {
         name,
@@ -72,18 +74,14 @@ export class LambdaGroups extends Construct {
           ...options.environment,
           // The shared API bundle serves only this group's routes.
           LAMBDA_GROUP: group,
-          RATE_LIMIT_EXPECTED_INSTANCES: String(
-            options.reservedConcurrency[group] ?? options.expectedConcurrency,
-          ),
+          RATE_LIMIT_EXPECTED_INSTANCES: String(reserved ?? options.expectedConcurrency),
         },
         statements: options.statements,
         logRetentionDays: options.logRetentionDays,
         region: options.region,
         accountId: options.accountId,
         vpc: { subnetIds: options.subnetIds, securityGroupId: options.securityGroupId },
-        ...(options.reservedConcurrency[group] !== undefined
-          ? { reservedConcurrency: options.reservedConcurrency[group] }
-          : {}),
+        ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}),
       });
       const targetGroup = new LbTargetGroup(this, `${group}-target-group`, {
         name: awsName([options.namePrefix, 'fn', group], 32),

@@ -94,7 +94,12 @@ describe('Dockerfile (checked without a Docker engine)', () => {
 });
 
 /** An ALB event for a request, as the target group (multi-value headers on) delivers it. */
-function albEvent(method: string, path: string, body?: unknown): Record<string, unknown> {
+function albEvent(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Record<string, unknown> {
   return {
     requestContext: {
       elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/probe/1' },
@@ -106,6 +111,7 @@ function albEvent(method: string, path: string, body?: unknown): Record<string, 
       host: ['probe.example.com'],
       'x-forwarded-for': ['203.0.113.9'],
       ...(body === undefined ? {} : { 'content-type': ['application/json'] }),
+      ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     },
     body: body === undefined ? '' : JSON.stringify(body),
     isBase64Encoded: false,
@@ -168,6 +174,28 @@ describe('Lambda zips (what the stacks deploy)', () => {
     expect(read?.statusCode).toBe(200);
     expect(read?.multiValueHeaders['ratelimit-policy']?.[0]).toMatch(/^"standard-anonymous";q=\d+;w=\d+$/);
     expect(other?.statusCode).toBe(404);
+  });
+
+  it('the leads function answers a CORS preflight and lets an allowed origin read its headers', async () => {
+    const page = 'https://app.example.com';
+    const [preflight, read] = await invokeZip(
+      'leads',
+      [
+        albEvent('OPTIONS', '/leads/zip-1', undefined, {
+          origin: page,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        }),
+        albEvent('GET', '/leads/zip-1', undefined, { origin: page }),
+      ],
+      { LAMBDA_GROUP: 'leads', APP_ENV: 'dev', CORS_ALLOWED_ORIGINS: page },
+    );
+    expect(preflight?.statusCode).toBe(204);
+    expect(preflight?.multiValueHeaders['access-control-allow-origin']).toEqual([page]);
+    expect(preflight?.multiValueHeaders['access-control-allow-methods']).toEqual(['GET,HEAD,POST']);
+    expect(read?.statusCode).toBe(404);
+    expect(read?.multiValueHeaders['access-control-allow-origin']).toEqual([page]);
+    expect(read?.multiValueHeaders['access-control-expose-headers']?.[0]).toContain('RateLimit');
   });
 
   it('the api function answers /openapi.json and /healthz', async () => {

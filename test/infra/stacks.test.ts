@@ -198,7 +198,8 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       expect((fn.vpc_config as Json).subnet_ids).toHaveLength(
         config.network.kind === 'new' ? config.network.azCount : 2,
       );
-      expect(fn.reserved_concurrent_executions).toBe(config.lambda.reservedConcurrency[group]);
+      // Reserved concurrency only where a group opts in; bounds come from MAX_CONCURRENCY.
+      expect(fn.reserved_concurrent_executions).toBe(config.lambda.reservedConcurrency[group]?.concurrency);
       expect((fn.environment as { variables: Json }).variables).toMatchObject({ LAMBDA_GROUP: group });
       const slowest = Math.max(...routes.filter((r) => r.lambdaGroup === group).map((r) => r.timeoutMs));
       expect((fn.timeout as number) * 1000).toBeGreaterThan(slowest);
@@ -359,6 +360,13 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       expect(config.jobs.mode, name).toBe('aws');
       expect(config.rateLimit.expectedInstances, name).toBeGreaterThan(name.includes('lambda_') ? 1 : 0);
     }
+    // Every API runtime holds the same bounds, so moving a route keeps its bound.
+    for (const [name, vars] of [
+      ...functions.filter(([n]) => n.startsWith('lambda_')),
+      ['api task', task] as const,
+    ]) {
+      expect(loadConfig(fill(vars)).maxConcurrency, name).toEqual(config.maxConcurrency);
+    }
   });
 
   it('can be destroyed and re-created where the environment says so; prod keeps its protections', () => {
@@ -399,6 +407,26 @@ describe.each(['dev', 'prod'])('%s stack', (env) => {
       'jobs_queue_url',
       'simulation_task_family',
     ]);
+  });
+});
+
+describe('Max Concurrency in the stacks', () => {
+  it('stops synthesis on a bound for a Lambda group the route table lacks', () => {
+    const dev = stackConfigs.dev;
+    if (!dev) throw new Error('no dev config');
+    expect(() => synthStacks({ configs: { dev: { ...dev, maxConcurrency: { reports: 5 } } } })).toThrow(
+      /maxConcurrency of dev: unknown Lambda group "reports"/,
+    );
+  });
+
+  it('reserves concurrency for no group unless one opts in with a reason', () => {
+    for (const config of Object.values(stackConfigs)) {
+      for (const [group, reserved] of Object.entries(config.lambda.reservedConcurrency)) {
+        expect(reserved.reason.length, `${config.env} ${group}`).toBeGreaterThan(10);
+      }
+    }
+    expect(stackConfigs.prod?.lambda.reservedConcurrency).toEqual({});
+    expect(stackConfigs.prod?.maxConcurrency).toEqual({ leads: 200 });
   });
 });
 

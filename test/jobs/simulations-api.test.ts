@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -199,7 +198,7 @@ describe('embedded default (npm start): no AWS, no Redis', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('runs a posted simulation to succeeded and leaves its result where GET says', async () => {
+  it('runs a posted simulation to succeeded and serves its result on the route GET links to', async () => {
     // Prepare: the same deps `npm start` builds, with a throwaway data directory.
     dataDir = await mkdtemp(join(tmpdir(), 'sim-embedded-'));
     deps = createRuntimeDeps(loadConfig({ LOG_LEVEL: 'silent', JOBS_DATA_DIR: dataDir }), silentLogger);
@@ -222,7 +221,8 @@ describe('embedded default (npm start): no AWS, no Redis', () => {
     // Assess: without drag the range is v² sin(2θ) / g.
     expect(job.status).toBe('succeeded');
     expect(job.taskArn).toMatch(/^arn:local:/);
-    const output = JSON.parse(await readFile(fileURLToPath(job.result.uri), 'utf8'));
+    expect(job.result).toEqual({ href: `/simulations/${job.id}/result` });
+    const output = (await request(embedded).get(job.result.href).expect(200)).body;
     const expected =
       (sampleInput.speedMS ** 2 * Math.sin((2 * sampleInput.angleDeg * Math.PI) / 180)) /
       sampleInput.gravityMS2;

@@ -20,7 +20,11 @@ const binary = randomBytes(2_048);
 const jsonType: [string, string] = ['content-type', 'application/json'];
 
 export interface ParityCase {
+  /** Sent to the same runtime first, e.g. to spend a quota. */
+  readonly before?: readonly HttpCase[];
   readonly request: HttpCase;
+  /** Headers that may differ between runtimes for this case (seconds counted from each one's clock). */
+  readonly volatileHeaders?: readonly string[];
   readonly status: number;
   /** Extra checks on the ECS answer (what "correct" means, beyond "the same everywhere"). */
   readonly check?: (response: NormalizedResponse) => void;
@@ -155,10 +159,17 @@ export const cases: Record<string, ParityCase> = {
   'wrong method is 405 with Allow': {
     request: { name: '', method: 'DELETE', path: '/leads/seed-1' },
     status: 405,
-    check: (r) => expect(r.headers.allow).toEqual(['GET, HEAD, POST']),
+    check: (r) => expect(r.headers.allow).toEqual(['GET, HEAD, OPTIONS, POST']),
   },
   'PUT on healthz is 405': { request: { name: '', method: 'PUT', path: '/healthz' }, status: 405 },
-  'OPTIONS is 405': { request: { name: '', method: 'OPTIONS', path: '/leads/seed-1' }, status: 405 },
+  'OPTIONS without CORS is 204 with Allow': {
+    request: { name: '', method: 'OPTIONS', path: '/leads/seed-1' },
+    status: 204,
+    check: (r) => {
+      expect(r.headers.allow).toEqual(['GET, HEAD, OPTIONS, POST']);
+      expect(r.headers['access-control-allow-origin']).toBeUndefined();
+    },
+  },
   'unknown route is 404 JSON': {
     request: { name: '', method: 'GET', path: '/nothing/here' },
     status: 404,

@@ -9,7 +9,8 @@ import { MemoryLeadStore } from '../../app/leads/lead-store.js';
 import { DrainState } from '../../app/readiness.js';
 import { routes } from '../../app/routes.js';
 import type { HandlerDeps } from '../../handlers/types.js';
-import { cases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
+import { cases as baseCases, FIXED_NOW, LAMBDA_SOURCES, type LambdaSource } from './cases.js';
+import { corsCases, PARITY_CORS, quotaGuard, quotaRoute } from './cors-cases.js';
 import { toAlbEvent, toApiGatewayV1Event, toApiGatewayV2Event } from './event-builders.js';
 import type { HttpCase, NormalizedResponse } from './http-case.js';
 import { probeRoutes } from './probe-routes.js';
@@ -23,7 +24,8 @@ import { comparable, fakeLambdaContext, invokeLambda, sendToEcs } from './runtim
  */
 
 const MAX_BODY = 64 * 1024;
-const allRoutes = [...routes, ...probeRoutes];
+const allRoutes = [...routes, ...probeRoutes, quotaRoute];
+const cases = { ...baseCases, ...corsCases };
 
 async function seededDeps(): Promise<HandlerDeps> {
   const leads = new MemoryLeadStore();
@@ -58,6 +60,8 @@ describe('parity: ECS and Lambda answer identically', () => {
     const app = createApp(await seededDeps(), {
       routes: allRoutes,
       maxBodyBytes: MAX_BODY,
+      cors: PARITY_CORS,
+      guards: [quotaGuard()],
       resolveInvocation: ecsInvocationResolver({
         stage: 'parity',
         functionName: 'api-parity',
@@ -74,6 +78,8 @@ describe('parity: ECS and Lambda answer identically', () => {
           stage: 'parity',
           maxBodyBytes: MAX_BODY,
           routes: allRoutes,
+          cors: PARITY_CORS,
+          guards: [quotaGuard()],
         }).handler,
       );
     }
@@ -91,6 +97,7 @@ describe('parity: ECS and Lambda answer identically', () => {
     let ecs: NormalizedResponse;
 
     beforeAll(async () => {
+      for (const earlier of testCase.before ?? []) await sendToEcs(port, earlier);
       ecs = await sendToEcs(port, testCase.request);
     });
 
@@ -102,13 +109,15 @@ describe('parity: ECS and Lambda answer identically', () => {
     it.each(LAMBDA_SOURCES)('Lambda behind %s answers the same', async (source) => {
       const handler = lambdas.get(source);
       if (!handler) throw new Error(`no handler for ${source}`);
+      for (const earlier of testCase.before ?? []) await invokeLambda(handler, toEvent(source, earlier));
       const lambda = await invokeLambda(handler, toEvent(source, testCase.request));
       const forced = testCase.differs?.[source];
       if (forced) {
         expect(lambda.status).toBe(ecs.status);
         forced(ecs, lambda);
       } else {
-        expect(comparable(lambda)).toEqual(comparable(ecs));
+        const volatile = testCase.volatileHeaders ?? [];
+        expect(comparable(lambda, volatile)).toEqual(comparable(ecs, volatile));
       }
     });
   });

@@ -116,14 +116,17 @@ export const VOLATILE_HEADERS = new Set([
   'transfer-encoding',
 ]);
 
-export function comparable(response: NormalizedResponse): {
+export function comparable(
+  response: NormalizedResponse,
+  alsoVolatile: readonly string[] = [],
+): {
   status: number;
   headers: Record<string, readonly string[]>;
   body: string;
 } {
   const headers = Object.fromEntries(
     Object.entries(response.headers)
-      .filter(([name]) => !VOLATILE_HEADERS.has(name))
+      .filter(([name]) => !VOLATILE_HEADERS.has(name) && !alsoVolatile.includes(name))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   return { status: response.status, headers, body: response.body.toString('base64') };

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { SimulationWatch } from '../../../test/helpers/simulation-processes.js';
 import { send } from './load.js';
 import type { JobTally } from './matrix.js';
@@ -26,7 +24,7 @@ export function simulationBody(i: number, seconds: number): string {
 interface JobView {
   readonly id: string;
   readonly status: string;
-  readonly result: { uri: string } | null;
+  readonly result: { href: string } | null;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -63,8 +61,11 @@ export async function settleJobs(
     const view = views.get(id);
     if (!view || view.status === 'failed' || view.status === 'cancelled') lost += 1;
     else if (!TERMINAL.has(view.status)) stranded += 1;
-    else if (view.result && !(await readFile(fileURLToPath(view.result.uri), 'utf8').catch(() => undefined)))
-      lost += 1;
+    else if (view.result) {
+      // A succeeded job whose result route has nothing to serve lost its result.
+      const result = await send(port, { method: 'GET', path: view.result.href }, agent);
+      if (result.status !== 200) lost += 1;
+    }
   }
   return {
     tally: { submitted: ids.length, lost, stranded, runTwice: watch.ranTwiceAtOnce().length },
