@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { bindJobSocket, descriptorOf } from './attempt-lock.js';
 import type { LaunchOutcome, TaskLaunch, TaskRunner, TaskStopped } from './task-runner.js';
 
 export interface LocalRunnerOptions {
@@ -18,6 +20,12 @@ export interface LocalRunnerOptions {
    * can tell whether the runner of a recorded task is still alive (see runner-lease.ts).
    */
   readonly instanceId?: string;
+  /**
+   * How long a launch waits for a live process of the same job (an orphan of a dead server that
+   * has not noticed yet) to exit; past it the launch answers an error and the pacer tries again
+   * later. Default 2 s.
+   */
+  readonly previousAttemptWaitMs?: number;
 }
 
 /** The ECS stop code for a task stopped because its host goes away; the job is requeued. */
@@ -57,6 +65,8 @@ function defaultCommand(): { file: string; args: string[] } {
 export class LocalTaskRunner implements TaskRunner {
   private readonly tasks = new Map<string, LocalTask>();
   private readonly byToken = new Map<string, string>();
+  /** Launches waiting for an earlier attempt's process to exit, by client token. */
+  private readonly launching = new Map<string, Promise<LaunchOutcome>>();
   private readonly command: { readonly file: string; readonly args: readonly string[] };
   /** Stop handlers still writing their record; close() waits for them before clients close. */
   private readonly stopping = new Set<Promise<void>>();
@@ -75,21 +85,64 @@ export class LocalTaskRunner implements TaskRunner {
   async launch(request: TaskLaunch): Promise<LaunchOutcome> {
     const existing = this.byToken.get(request.clientToken);
     if (existing) return { kind: 'started', taskArn: existing, capacityProvider: 'local', existing: true };
+    const pending = this.launching.get(request.clientToken);
+    if (pending) {
+      const outcome = await pending;
+      return outcome.kind === 'started' ? { ...outcome, existing: true } : outcome;
+    }
     if (this.closing) return { kind: 'error', reason: 'runner is shutting down' };
-    if (this.tasks.size >= (this.options.maxRunning ?? 4)) {
+    if (this.tasks.size + this.launching.size >= (this.options.maxRunning ?? 4)) {
       return {
         kind: 'capacity-unavailable',
         reason: 'Capacity is unavailable at this time (local runner is full)',
       };
     }
+    const launched = this.launchAlone(request);
+    this.launching.set(request.clientToken, launched);
+    try {
+      return await launched;
+    } finally {
+      this.launching.delete(request.clientToken);
+    }
+  }
+
+  /**
+   * Starts the task once no process of the job is alive on this host, and hands it the job's
+   * socket, which it holds for as long as it lives (attempt-lock.ts): a requeued attempt never
+   * starts beside the previous one, even when that one is an orphan of a dead server that has not
+   * noticed yet, however long that orphan takes to die.
+   */
+  private async launchAlone(request: TaskLaunch): Promise<LaunchOutcome> {
+    const bound = await bindJobSocket(request.jobId, this.options.previousAttemptWaitMs ?? 2_000);
+    if (!bound) {
+      return { kind: 'error', reason: 'another process of this job is still running on this host' };
+    }
+    try {
+      return this.spawnTask(request, bound.socket);
+    } finally {
+      // The child has its own copy now; the job's socket lives exactly as long as the child.
+      bound.socket?.close();
+    }
+  }
+
+  private spawnTask(request: TaskLaunch, jobSocket: Server | undefined): LaunchOutcome {
+    if (this.closing) return { kind: 'error', reason: 'runner is shutting down' };
+    const socketFd = jobSocket ? descriptorOf(jobSocket) : undefined;
+    // The job's socket becomes the child's descriptor 3, which nothing in it uses or closes.
+    const stdio: ('pipe' | number)[] =
+      socketFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', socketFd];
     const arn = `arn:local:ecs:task/${this.instanceId}/${randomUUID()}`;
     const child = spawn(this.command.file, [...this.command.args], {
       // The child's stdin is a pipe from this process, which nothing writes to: when this process
       // dies, even by SIGKILL, the pipe closes and the program stops (simulation/
       // exit-with-parent.ts; Node has no prctl(PR_SET_PDEATHSIG)). Its own process group keeps a Ctrl-C meant for the
       // server away from it, and lets close() signal everything the program started.
-      env: { ...process.env, ...request.environment, EXIT_WHEN_STDIN_CLOSES: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...request.environment,
+        EXIT_WHEN_STDIN_CLOSES: '1',
+      },
+      stdio,
       detached: true,
     });
     // Nothing is written to it; a child that exits first must not fail this process with EPIPE.

@@ -35,9 +35,11 @@ export interface ReconcileReport {
  * - `queued` / `submitting`: the message is sent again. The durable queue keeps one message per
  *   attempt, so this only matters when the message was lost (sent after the record, by a process
  *   that died in between); the pacer's claim makes a duplicate harmless either way.
- * - `running` on a local task whose runner holds no lease: that runner's process is gone and its
- *   simulation died with it, so nothing will ever report the stop. The job is queued as its next
- *   attempt, which resumes from the checkpoint, or failed with the reason when no attempt is left.
+ * - `running` on a local task whose runner holds no lease: that runner's process is gone, so
+ *   nothing will ever report the stop. The job is queued as its next attempt, which resumes from
+ *   the checkpoint, or failed with the reason when no attempt is left. Its simulation should have
+ *   died with its server; one that has not (slow, frozen) is waited for by the launch of the
+ *   next attempt (attempt-lock.ts), so the lease is not what keeps a job from running twice.
  * Records are found with SCAN (never KEYS): this runs in the embedded mode only, at start and
  * then once per lease, over a few jobs at a time.
  */

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 /**
  * A runner's proof of life in Redis: a key that expires unless the runner's process keeps
  * renewing it. A job recorded `running` on a local task whose runner has no lease was left by a
- * dead process (its child processes died with it), so another server may take the job over.
+ * dead process, so another server may take the job over. Whether that process's simulation is
+ * really gone is not the lease's to say: the next attempt's launch checks (attempt-lock.ts).
  */
 export class RunnerLease {
   private timer: NodeJS.Timeout | undefined;

@@ -1,33 +1,43 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** A running simulation program, found by the `JOB_ID` in its environment. */
+/**
+ * A running simulation task, found by the `JOB_ID` in its environment: one process group (the
+ * runner starts each task as a group leader), named by its leader's pid. Processes the program
+ * starts (tsx's esbuild service, on a cold transform cache) inherit `JOB_ID` and belong to the
+ * same task, so they are not counted as another one.
+ */
 export interface SimulationProcess {
   readonly pid: number;
   readonly jobId: string;
 }
 
-/** The simulation processes of the given jobs that are alive now, from /proc (Linux). */
+/** The simulation tasks of the given jobs that are alive now, from /proc (Linux). */
 export function simulationProcesses(jobIds: ReadonlySet<string>): SimulationProcess[] {
-  const found: SimulationProcess[] = [];
+  const groups = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let environ: string;
+    let stat: string[];
     try {
       environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
-      // A zombie is dead already; it only waits for its parent to read its exit status.
-      if (/^\S+ \S+ Z/.test(readFileSync(`/proc/${entry}/stat`, 'latin1').replace(/\(.*\)/, 'x'))) continue;
+      // pid (comm) state ppid pgrp …; comm may hold spaces, so it is replaced first.
+      stat = readFileSync(`/proc/${entry}/stat`, 'latin1')
+        .replace(/\(.*\)/, 'x')
+        .split(' ');
     } catch {
       continue;
     }
+    // A zombie is dead already; it only waits for its parent to read its exit status.
+    if (stat[2] === 'Z') continue;
     const jobId = /(?:^|\0)JOB_ID=([^\0]+)/.exec(environ)?.[1];
-    if (jobId && jobIds.has(jobId)) found.push({ pid: Number(entry), jobId });
+    if (jobId && jobIds.has(jobId)) groups.set(Number(stat[4]), jobId);
   }
-  return found;
+  return [...groups].map(([pid, jobId]) => ({ pid, jobId }));
 }
 
 /**
- * Watches the simulation processes of some jobs until stopped: the most of one job alive at
- * once ("run twice" shows as 2) and every process each job had.
+ * Watches the simulation tasks of some jobs until stopped: the most of one job alive at once
+ * ("run twice" shows as 2) and every task each job had.
  */
 export class SimulationWatch {
   private readonly jobIds = new Set<string>();

@@ -86,7 +86,19 @@ describe('embedded jobs with Redis survive a SIGKILL of their server', () => {
     }
     const jobIds = new Set(ids);
     const w = watch;
-    await waitFor(() => w.sample().length === 2, 20_000, 'two simulations running');
+    // Both processes alive and both recorded `running`: a process is spawned before its task is
+    // recorded, and on a loaded machine that write can lag the spawn by far.
+    await waitFor(
+      async () => {
+        if (w.sample().length !== 2) return false;
+        const statuses = await Promise.all(
+          ids.map(async (id) => (await api<JobView>(first.port, 'GET', `/simulations/${id}`)).body.status),
+        );
+        return statuses.filter((status) => status === 'running').length === 2;
+      },
+      20_000,
+      'two simulations running',
+    );
     await sleep(500);
 
     // Act 1: the server dies without a word.
