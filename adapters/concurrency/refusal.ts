@@ -30,11 +30,13 @@ export class ConcurrencyLimitedError extends HttpError {
 /**
  * Redis did not answer the lease request within the command timeout (a frozen or overloaded
  * Redis): the lease may still be granted, so admitting on a local count could pass the bound.
+ * It is a store outage like any other, so the client sees the one outage code every Redis-backed
+ * step gives (`store_unavailable`); the log line names the step.
  * Logged once per outage by the gate, so not again per request.
  */
 export class ConcurrencyUnavailableError extends HttpError {
   constructor(headers: Readonly<Record<string, string>> = {}) {
-    super(503, 'concurrency_unavailable', 'Concurrency bounds cannot be checked right now; retry shortly', {
+    super(503, 'store_unavailable', 'Concurrency bounds cannot be checked right now; retry shortly', {
       headers: { ...headers, 'retry-after': String(CONCURRENCY_RETRY_AFTER_SECONDS) },
       expected: true,
     });

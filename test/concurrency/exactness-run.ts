@@ -29,7 +29,7 @@ export interface ExactnessResult {
 }
 
 /** The full bound, or Redis not answering in time: the two documented 503s. */
-const REFUSAL_CODES = new Set(['concurrency_limited', 'concurrency_unavailable']);
+const REFUSAL_CODES = new Set(['concurrency_limited', 'store_unavailable']);
 
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'exactness-worker.ts');
 
@@ -97,7 +97,7 @@ export async function runExactness(options: {
       refusalMs: refused.map((a) => a.serverMs).sort((a, b) => a - b),
       malformedRefusals: refused.filter((a) => !REFUSAL_CODES.has(a.code ?? '') || a.retryAfter !== '1')
         .length,
-      unanswered: refused.filter((a) => a.code === 'concurrency_unavailable').length,
+      unanswered: refused.filter((a) => a.code === 'store_unavailable').length,
     };
   } finally {
     admin.disconnect();

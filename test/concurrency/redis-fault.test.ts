@@ -111,7 +111,7 @@ describe('Max Concurrency when Redis fails', () => {
     expect(after.most).toBe(4);
   }, 30_000);
 
-  it('refuses with 503 concurrency_unavailable while Redis is frozen (SIGSTOP), and leaves no lease behind when it thaws', async () => {
+  it('refuses with 503 store_unavailable while Redis is frozen (SIGSTOP), and leaves no lease behind when it thaws', async () => {
     // Prepare: the concurrency step alone (the rate limiter's own answer to a frozen Redis is its
     // business); a bound of 2 shared by 2 instances: 1 per process while Redis does not answer.
     const client = createRedisClient({ url: server.url }, RATE_LIMIT_REDIS_OPTIONS);
@@ -144,7 +144,7 @@ describe('Max Concurrency when Redis fails', () => {
       // granted late has been undone by the release queued behind it.
       expect(frozen.status).toBe(503);
       expect(frozen.headers['retry-after']).toBe('1');
-      expect(frozen.body.error.code).toBe('concurrency_unavailable');
+      expect(frozen.body.error.code).toBe('store_unavailable');
       expect(thawed.status).toBe(200);
       expect(events(lines, 'concurrency_store_down')).toHaveLength(1);
       expect(events(lines, 'concurrency_store_recovered')).toHaveLength(1);
