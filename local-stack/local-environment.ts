@@ -12,7 +12,14 @@ export interface LocalReplacements {
   readonly redisKeyPrefix?: string;
   /** Embedded jobs' files, shared by every process of the stack. */
   readonly jobsDataDir: string;
+  /** The built simulation program (dist/simulation/main.mjs): the local stand-in for the image. */
+  readonly jobsProgram: string;
   readonly logLevel?: string;
+  /**
+   * Local runs only: replaces the stack's CORS_ALLOWED_ORIGINS, so a page served from this machine
+   * (on a port the stack's origins do not list) can call the local stack. Same syntax as the variable.
+   */
+  readonly corsAllowedOrigins?: string;
 }
 
 export interface LocalEnvironment {
@@ -36,6 +43,8 @@ export function localEnvironment(
   if (local.redisUrl) environment.REDIS_URL = local.redisUrl;
   if (local.redisKeyPrefix) environment.REDIS_KEY_PREFIX = local.redisKeyPrefix;
   if (local.logLevel) environment.LOG_LEVEL = local.logLevel;
+  if (local.corsAllowedOrigins) environment.CORS_ALLOWED_ORIGINS = local.corsAllowedOrigins;
   environment.JOBS_DATA_DIR = local.jobsDataDir;
+  environment.JOBS_LOCAL_PROGRAM = local.jobsProgram;
   return { environment, dropped: dropped.filter((name) => !(name === 'REDIS_URL' && local.redisUrl)) };
 }

@@ -3,8 +3,24 @@ import { buildAll } from '../scripts/build.js';
 import { formatRouteReach } from './route-reach.js';
 import { startStack } from './stack.js';
 
+const HELP = `npm run stack -- [options]: one environment's synthesized stack, running on this machine
+
+  --env <env>              dev (default) or prod
+  --port <n>               the local ALB's port (default 8080; 0 picks a free one)
+  --host <addr>            the address it listens on (default 127.0.0.1)
+  --route-targets <list>   deploy-time ROUTE_TARGETS: 'GET /healthz=lambda,...'
+  --cors-origins <list>    local runs only: CORS_ALLOWED_ORIGINS for the ECS task and every function,
+                           in place of the stack's (e.g. 'http://localhost:5173' for a page served here)
+  --from <dir>             read the stack from an existing synthesis (cdktf.out) instead of synthesizing
+  --no-build               reuse dist/ instead of running npm run build
+  --quiet                  no line per request
+  --help                   this text
+
+REDIS_URL, when set, is the Redis every process shares; without it each counts in memory.
+`;
+
 /**
- * `npm run stack -- --env <env> [--port N] [--route-targets "..."] [--from cdktf.out] [--no-build]`:
+ * `npm run stack -- --env <env> [--port N] [--route-targets "..."] [--cors-origins "..."] [--from cdktf.out] [--no-build]`:
  * one environment's deployed topology on this machine. Synthesizes the stack (or reads it from
  * cdktf.out), builds the artifacts, starts the ECS task and each Lambda group from what was built,
  * and a local ALB that runs the synthesized listener rules. REDIS_URL, when set, is the Redis every
@@ -22,8 +38,14 @@ async function main(): Promise<void> {
       build: { type: 'boolean', default: true },
       'no-build': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'cors-origins': { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const env = values.env as string;
   const routeTargets = values['route-targets'] ?? process.env.ROUTE_TARGETS;
   const step = (text: string) => process.stdout.write(`[stack] ${text}\n`);
@@ -39,6 +61,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
     host: values.host as string,
     ...(routeTargets ? { routeTargets } : {}),
+    ...(values['cors-origins'] ? { corsAllowedOrigins: values['cors-origins'] } : {}),
     ...(values.from ? { stackFile: `${values.from}/stacks/dual-runtime-api-${env}/cdk.tf.json` } : {}),
     ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
     ...(values.quiet
@@ -57,6 +80,7 @@ async function main(): Promise<void> {
       `Local ${env} stack on ${stack.url} (ready in ${seconds} s; Redis: ${process.env.REDIS_URL ?? 'none, memory stores'})`,
       `ECS task directly: ${stack.ecsUrl}`,
       `Process logs: ${stack.logDir ?? 'this terminal'}`,
+      ...(values['cors-origins'] ? [`CORS_ALLOWED_ORIGINS (local override): ${values['cors-origins']}`] : []),
       stack.droppedVariables.length > 0
         ? `AWS-only variables left out: ${stack.droppedVariables.join(', ')}`
         : 'No AWS-only variables.',

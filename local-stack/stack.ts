@@ -36,6 +36,11 @@ export interface StackOptions {
   readonly redisKeyPrefix?: string;
   /** Overrides the stack's LOG_LEVEL in every process (tests pass `silent`). */
   readonly logLevel?: string;
+  /**
+   * Local runs only: CORS_ALLOWED_ORIGINS for the ECS task and every function, in place of the
+   * stack's (e.g. a page served from another local port). The CORS checks themselves are unchanged.
+   */
+  readonly corsAllowedOrigins?: string;
   /** Read this synthesized stack (cdk.tf.json) instead of synthesizing one. */
   readonly stackFile?: string;
   /** Where `npm run build` wrote the artifacts (default dist/); the stack's zips are read from here. */
@@ -97,7 +102,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.redisKeyPrefix ? { redisKeyPrefix: options.redisKeyPrefix } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.corsAllowedOrigins ? { corsAllowedOrigins: options.corsAllowedOrigins } : {}),
     jobsDataDir: join(work, 'jobs'),
+    jobsProgram: join(distDir, 'simulation', 'main.mjs'),
   };
   const dropped = new Set<string>();
   const functions = new Map<string, LambdaFunction>();

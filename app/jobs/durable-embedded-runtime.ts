@@ -7,7 +7,7 @@ import type { JobStore } from './job-store.js';
 import type { JobsConfig } from './jobs-config.js';
 import type { JobsRuntime, JobsRuntimeDeps } from './jobs-runtime.js';
 import type { JobsService } from './jobs-service.js';
-import { LocalTaskRunner } from './local-task-runner.js';
+import { LocalTaskRunner, localProgramCommand } from './local-task-runner.js';
 import { LocalDirectoryObjectStore } from './object-store.js';
 import { reconcileJobs } from './reconcile.js';
 import { RunnerLease } from './runner-lease.js';
@@ -37,6 +37,7 @@ export function createDurableEmbedded(
   const runner = new LocalTaskRunner({
     logger,
     maxRunning: config.localMaxRunning,
+    ...localProgramCommand(config.localProgram),
     onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger, objects }, stopped).then(() => {}),
   });
   const lease = new RunnerLease(redis, deps.keyPrefix, runner.instanceId, config.runnerLeaseMs);

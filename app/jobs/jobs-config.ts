@@ -49,6 +49,12 @@ export const jobsEnvShape = {
   JOBS_PACER_CONCURRENCY: int(1, 100).default(4),
   JOBS_LOCAL_MAX_RUNNING: int(1, 64).default(4),
   /**
+   * Embedded mode: the built simulation program (`dist/simulation/main.mjs`) the runner starts
+   * with node. Unset, it is the program next to the app's code, which bundles do not carry: the
+   * local stack sets it for the built server and functions, as the task definition names the image.
+   */
+  JOBS_LOCAL_PROGRAM: z.string().min(1).optional(),
+  /**
    * Embedded mode with Redis: how long a dead server's jobs wait before another server takes them
    * over (its runner lease, and its queue messages' lock). Shorter notices a crash sooner; longer
    * tolerates a Redis that stalls longer before a live server's lease lapses.
@@ -70,6 +76,8 @@ export interface JobsConfig {
   readonly runTaskBucket: { readonly capacity: number; readonly perSecond: number };
   readonly pacerConcurrency: number;
   readonly localMaxRunning: number;
+  /** Embedded mode: see JOBS_LOCAL_PROGRAM; undefined runs the program next to the app's code. */
+  readonly localProgram?: string | undefined;
   /** Embedded with Redis: see JOBS_RUNNER_LEASE_MS. */
   readonly runnerLeaseMs: number;
 }
@@ -124,6 +132,7 @@ export function jobsConfigFrom(v: JobsEnv & { REDIS_URL?: string | undefined }):
       },
       pacerConcurrency: v.JOBS_PACER_CONCURRENCY,
       localMaxRunning: v.JOBS_LOCAL_MAX_RUNNING,
+      localProgram: v.JOBS_LOCAL_PROGRAM,
       runnerLeaseMs: v.JOBS_RUNNER_LEASE_MS,
     },
   };

@@ -8,7 +8,7 @@ import { InProcessQueue, type JobQueue } from './job-queue.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
 import type { JobsConfig } from './jobs-config.js';
 import { JobsService } from './jobs-service.js';
-import { LocalTaskRunner } from './local-task-runner.js';
+import { LocalTaskRunner, localProgramCommand } from './local-task-runner.js';
 import { LocalDirectoryObjectStore, type ObjectStore } from './object-store.js';
 import { type PacerLoop, startPacerLoop } from './pacer-loop.js';
 import { RedisJobStore } from './redis-job-store.js';
@@ -107,6 +107,7 @@ export function createJobsRuntime(config: JobsConfig, deps: JobsRuntimeDeps): Jo
   const runner = new LocalTaskRunner({
     logger,
     maxRunning: config.localMaxRunning,
+    ...localProgramCommand(config.localProgram),
     onStopped: (stopped) => applyTaskStopped({ jobs: store, queue, logger, objects }, stopped).then(() => {}),
   });
   const parts = { queue, objects, runner };
