@@ -25,6 +25,7 @@ export default defineConfig({
           name: 'suite',
           include: ['test/**/*.test.ts'],
           exclude: ['test/aws/**'],
+          globalSetup: ['test/helpers/built-artifacts.setup.ts'],
           sequence: { groupOrder: 0 },
         },
       },

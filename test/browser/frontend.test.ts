@@ -1,17 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.js';
+import { resolveRouteTargets } from '../../app/route-targets.js';
+import { routes } from '../../app/routes.js';
 import { startServer } from '../../app/server.js';
 import { startWebServer, type WebServer } from '../../examples/web/serve.js';
-import { startLambdaRuntimeOverHttp } from '../helpers/lambda-over-http.js';
+import { environmentRouting } from '../../infra/environments.js';
+import type { RoutedRequest } from '../../local-stack/alb/local-alb.js';
+import { startStack } from '../../local-stack/stack.js';
+import { builtArtifacts } from '../helpers/built-artifacts.js';
+import { deletePrefix, freePort, sharedRedisUrl, uniquePrefix } from '../helpers/redis-server.js';
 
 /**
  * The example frontend in a real browser (Debian's Chromium, driven by playwright-core), served
- * from one origin and calling the API on another, once per runtime. It asserts what the page
+ * from one origin and calling the API on another, once per runtime: the ECS server in-process, and
+ * Lambda as deployed, through dev's local stack (ALB rules, built zips). It asserts what the page
  * shows, which the page can only show if CORS lets its script read the answers and their headers.
  */
 
@@ -27,11 +35,50 @@ const CHROMIUM_ARGS = [
 
 interface RunningApi {
   readonly url: string;
+  /** Through the stack: what the local ALB did with each request (rule, target, status). */
+  readonly routed?: readonly RoutedRequest[];
   close(): Promise<void>;
 }
 
-/** `npm start`'s embedded defaults (memory stores, local simulations, local CORS origins). */
-async function startApi(runtime: 'ecs' | 'lambda', dataDir: string): Promise<RunningApi> {
+/** Every route dev's stack allows on Lambda, sent there (the Jenkins ROUTE_TARGETS parameter). */
+const everyRouteOnLambda = resolveRouteTargets(routes, {
+  environment: environmentRouting.dev?.routeTargets ?? {},
+})
+  .filter((a) => a.route.targets.includes('lambda'))
+  .map((a) => `${a.id}=lambda`)
+  .join(',');
+
+/**
+ * ecs: `npm start`'s embedded defaults (memory stores, local simulations, local CORS origins).
+ * lambda: dev's local stack (`npm run stack`) with every route on Lambda, so the page's requests
+ * go through the synthesized listener rules into the built zips. Its one local change: the page's
+ * origin in place of the CORS origins dev lists. Its simulations run embedded, from the build.
+ */
+async function startApi(runtime: 'ecs' | 'lambda', dataDir: string, pageOrigin: string): Promise<RunningApi> {
+  if (runtime === 'lambda') {
+    const prefix = uniquePrefix('browser');
+    const routed: RoutedRequest[] = [];
+    const stack = await startStack({
+      env: 'dev',
+      routeTargets: everyRouteOnLambda,
+      corsAllowedOrigins: pageOrigin,
+      distDir: await builtArtifacts(),
+      redisUrl: sharedRedisUrl(),
+      redisKeyPrefix: prefix,
+      logLevel: 'silent',
+      onRequest: (request) => routed.push(request),
+    });
+    return {
+      url: stack.url,
+      routed,
+      close: async () => {
+        await stack.stop();
+        const redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
+        await deletePrefix(redis, prefix);
+        redis.disconnect();
+      },
+    };
+  }
   const config = loadConfig({
     APP_ENV: 'local',
     PORT: '0',
@@ -39,9 +86,7 @@ async function startApi(runtime: 'ecs' | 'lambda', dataDir: string): Promise<Run
     LOG_LEVEL: 'silent',
     JOBS_DATA_DIR: dataDir,
   });
-  const logger = pino({ level: 'silent' });
-  if (runtime === 'lambda') return startLambdaRuntimeOverHttp(config, logger);
-  const running = await startServer(config, logger);
+  const running = await startServer(config, pino({ level: 'silent' }));
   return {
     url: `http://127.0.0.1:${running.port}`,
     close: async () => {
@@ -72,8 +117,10 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'web-e2e-'));
-    api = await startApi(runtime, dataDir);
-    web = await startWebServer({ apiUrl: api.url });
+    // The page's port is chosen first: the stack must list its origin before it starts.
+    const webPort = await freePort();
+    api = await startApi(runtime, dataDir, `http://127.0.0.1:${webPort}`);
+    web = await startWebServer({ apiUrl: api.url, port: webPort });
     // A fresh context per runtime: no cache, no stored preflights from the other run.
     page = await (await browser.newContext()).newPage();
     page.on('console', (message) => {
@@ -82,7 +129,7 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
     page.on('requestfailed', (request) => problems.push(`${request.url()}: ${request.failure()?.errorText}`));
     await page.goto(web.url);
     await page.waitForSelector('body[data-ready="true"]');
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await page?.context().close();
@@ -142,6 +189,21 @@ describe.each(['ecs', 'lambda'] as const)('example frontend in Chromium, API on 
     expect(points?.trim().split(/\s+/)).toHaveLength(result.result.samples.length);
     expect(result.result.samples.length).toBeGreaterThan(20);
   }, 120_000);
+
+  it.runIf(runtime === 'lambda')('went through the listener rules to the Lambda functions', () => {
+    // Assess: preflights and requests alike, every one answered by a function.
+    const reached = (api.routed ?? []).map((r) => `${r.method} ${r.path} ${r.target} ${r.status}`);
+    expect(reached).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^OPTIONS \/leads\/ada-lambda lambda:\S+-leads 204$/),
+        expect.stringMatching(/^POST \/leads\/ada-lambda lambda:\S+-leads 201$/),
+        expect.stringMatching(/^GET \/leads\/ada-lambda lambda:\S+-leads 200$/),
+        expect.stringMatching(/^POST \/simulations lambda:\S+-jobs 20[12]$/),
+        expect.stringMatching(/^GET \/simulations\/\S+\/result lambda:\S+-jobs 200$/),
+      ]),
+    );
+    for (const line of reached) expect(line).toMatch(/^\S+ \S+ lambda:/);
+  });
 
   it('met no CORS or network error on the way', () => {
     expect(problems).toEqual([]);

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +8,7 @@ import { environmentRouting } from '../../infra/environments.js';
 import { decide } from '../../local-stack/alb/rule-engine.js';
 import { EcsTask } from '../../local-stack/ecs-task.js';
 import { type RunningStack, startStack } from '../../local-stack/stack.js';
-import { buildAll } from '../../scripts/build.js';
+import { builtArtifacts } from '../helpers/built-artifacts.js';
 import { deletePrefix, sharedRedisUrl, uniquePrefix } from '../helpers/redis-server.js';
 import { cases, FIXED_NOW } from './cases.js';
 import type { HttpCase, NormalizedResponse } from './http-case.js';
@@ -64,15 +62,13 @@ let dist: string;
 let redis: Redis;
 const prefixes: string[] = [];
 beforeAll(async () => {
-  dist = mkdtempSync(join(tmpdir(), 'deployed-dist-'));
-  await buildAll(() => {}, dist);
+  dist = await builtArtifacts();
   redis = new Redis(sharedRedisUrl(), { maxRetriesPerRequest: 1 });
 }, 120_000);
 
 afterAll(async () => {
   for (const prefix of prefixes) await deletePrefix(redis, prefix);
   redis.disconnect();
-  rmSync(dist, { recursive: true, force: true });
 });
 
 it('runs enough cases to mean something', () => {
