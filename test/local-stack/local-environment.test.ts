@@ -7,6 +7,7 @@ describe('localEnvironment', () => {
   const deployed = {
     APP_ENV: 'dev',
     CORS_ALLOWED_ORIGINS: 'http://localhost:8417',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform reference, literally, as the synthesized JSON has it.
     JOBS_QUEUE_URL: '${aws_sqs_queue.jobs.url}',
   };
   const local = { jobsDataDir: '/tmp/jobs', jobsProgram: '/build/simulation/main.mjs' };
