@@ -65,6 +65,8 @@ describe('embedded jobs with Redis survive a SIGKILL of their server', () => {
       JOBS_LOCAL_MAX_RUNNING: '2',
       JOBS_RUNNER_LEASE_MS: '2000',
       SIM_CHECKPOINT_INTERVAL_MS: '100',
+      // Long enough to be interrupted on a fast machine too (the model alone takes ~0.2 s).
+      SIM_SLICE_PAUSE_MS: '60',
       RATE_LIMIT_JOBS_ANONYMOUS: '1000',
       RATE_LIMIT_STANDARD_ANONYMOUS: '100000',
       SHUTDOWN_DRAIN_MS: '0',
@@ -165,6 +167,8 @@ describe('embedded jobs with Redis survive a SIGKILL of their server', () => {
       JOBS_LOCAL_MAX_RUNNING: '3',
       JOBS_RUNNER_LEASE_MS: '2000',
       SIM_CHECKPOINT_INTERVAL_MS: '100',
+      // Long enough to be interrupted on a fast machine too (the model alone takes ~0.2 s).
+      SIM_SLICE_PAUSE_MS: '60',
       RATE_LIMIT_STANDARD_ANONYMOUS: '100000',
       SHUTDOWN_DRAIN_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '10000',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { setTimeout as pause, setImmediate as yieldToEvents } from 'node:timers/promises';
 import { createAwsClients } from '../aws-clients.js';
 import { checkpointUriFor } from '../checkpoint.js';
 import { LocalDirectoryObjectStore, SchemeObjectStore } from '../object-store.js';
@@ -52,6 +52,9 @@ async function main(): Promise<number> {
   const outputUri = requiredEnv('OUTPUT_URI');
   const checkpointUri = process.env.CHECKPOINT_URI || checkpointUriFor(outputUri);
   const checkpointEveryMs = Number(process.env.SIM_CHECKPOINT_INTERVAL_MS || 1_000);
+  // A pause between slices makes a short model run as long as a real job does, so interruption
+  // (SIGTERM, Spot, a dying server) can be exercised on any machine, however fast. 0 in production.
+  const slicePauseMs = Number(process.env.SIM_SLICE_PAUSE_MS || 0);
 
   let terminating = false;
   process.once('SIGTERM', () => {
@@ -116,7 +119,7 @@ async function main(): Promise<number> {
   while (!state.done) {
     state = advance(input, state, STEPS_PER_SLICE);
     // Yielding lets the SIGTERM handler run between slices.
-    await yieldToEvents();
+    await (slicePauseMs > 0 ? pause(slicePauseMs) : yieldToEvents());
     if (terminating) {
       await writeCheckpoint();
       log({ level: 'info', msg: 'terminated; checkpoint written', jobId, step: state.step });
