@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PrivateRedis, uniquePrefix } from '../../../test/helpers/redis-server.js';
 import { type ServerProcess, startServerProcess } from '../../../test/shutdown/server-process.js';
-import { count, emptyTally, type FaultRow } from './matrix.js';
+import { count, emptyTally, type FaultRow, type FaultScenario } from './matrix.js';
 
 /**
  * What the request-path fault scenarios work with, on both runtimes: a private Redis they may
@@ -256,4 +256,48 @@ export async function seed(port: number): Promise<void> {
     0,
   );
   agent.destroy();
+}
+
+/** What a Redis fault scenario does to its Redis, and how long the fault lasts. */
+export interface RedisFault {
+  readonly name: string;
+  readonly description: string;
+  readonly faultMs: number;
+  inject(redis: PrivateRedis): Promise<void> | void;
+  recover(redis: PrivateRedis): Promise<void> | void;
+  /** Progress lines when the fault starts and ends ("freezing Redis", "Redis resumed"). */
+  readonly progress: readonly [string, string];
+}
+
+/**
+ * One Redis fault under steady load, on each runtime: 3 s of healthy load, the fault, then 5 s
+ * more, summarized against the runtime's slowest answer without a fault, measured first.
+ */
+export function redisFaultScenario(fault: RedisFault): FaultScenario {
+  return {
+    name: fault.name,
+    description: fault.description,
+    async run() {
+      const rows: FaultRow[] = [];
+      for (const runtime of ['ecs', 'lambda'] as RuntimeName[]) {
+        const baseline = await baselineSlowestMs(runtime);
+        rows.push(
+          await withRuntime(fault.name, runtime, async ({ redis, startRuntime, progress }) => {
+            const server = await startRuntime();
+            await seed(server.port);
+            const load = steadyLoad(server.port, LOAD(3_000 + fault.faultMs + 5_000));
+            await sleep(3_000);
+            progress(fault.progress[0]);
+            await fault.inject(redis);
+            await sleep(fault.faultMs);
+            await fault.recover(redis);
+            const recoveredAt = Date.now();
+            progress(fault.progress[1]);
+            return summarize(fault.name, runtime, await load, recoveredAt, baseline);
+          }),
+        );
+      }
+      return rows;
+    },
+  };
 }
