@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type RouteDefinition, routeId } from '../../app/routes.js';
+import { StoreHealth } from '../rate-limit/store-health.js';
 import type { ConcurrencyBound, RouteBounds } from './bounds.js';
 import { LocalSlots } from './local-slots.js';
 import { RedisLeases } from './redis-leases.js';
-import { LeaseStoreHealth } from './store-health.js';
 
 /** `redis`: a shared lease; `local`: this process's share while Redis fails; `memory`: no Redis. */
 export type SlotSource = 'redis' | 'local' | 'memory';
@@ -44,7 +44,7 @@ const QUEUE_POLL_MS = { min: 5, spread: 10 };
 export class ConcurrencyGate {
   private readonly leases: RedisLeases | undefined;
   private readonly local = new LocalSlots();
-  private readonly health: LeaseStoreHealth;
+  private readonly health: StoreHealth;
   /** Lease ids: unique per process (random token) and per request (sequence). */
   private readonly token = randomBytes(6).toString('base64url');
   private sequence = 0;
@@ -53,11 +53,21 @@ export class ConcurrencyGate {
 
   constructor(private readonly options: ConcurrencyGateOptions) {
     this.leases = options.redis ? new RedisLeases(options.redis, options.keyPrefix) : undefined;
-    this.health = new LeaseStoreHealth(options.logger, () =>
-      [...new Map([...options.bounds.values()].flatMap((r) => r.bounds.map((b) => [b.id, b]))).values()]
-        .map((b) => `${b.id}=${this.localLimit(b)}`)
-        .join(','),
-    );
+    // Logged once when an outage starts and once when it ends, as the rate limiter does.
+    this.health = new StoreHealth(options.logger, 3_000, {
+      downEvent: 'concurrency_store_down',
+      downMessage:
+        'concurrency lease store unavailable: each process holds its share of every bound while it is unreachable, and refuses what it does not answer in time',
+      downFields: () => ({
+        localLimits: [
+          ...new Map([...options.bounds.values()].flatMap((r) => r.bounds.map((b) => [b.id, b]))).values(),
+        ]
+          .map((b) => `${b.id}=${this.localLimit(b)}`)
+          .join(','),
+      }),
+      recoveredEvent: 'concurrency_store_recovered',
+      recoveredMessage: 'concurrency lease store recovered: bounds are shared across processes again',
+    });
   }
 
   boundsOf(route: RouteDefinition): RouteBounds | undefined {

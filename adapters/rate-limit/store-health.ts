@@ -1,8 +1,26 @@
 import type { Logger } from 'pino';
 
+/** What the two log lines of an outage say: its start (with any extra fields) and its end. */
+export interface OutageLog {
+  readonly downEvent: string;
+  readonly downMessage: string;
+  readonly downFields?: () => Record<string, unknown>;
+  readonly recoveredEvent: string;
+  readonly recoveredMessage: string;
+}
+
+const RATE_LIMIT_OUTAGE_LOG: OutageLog = {
+  downEvent: 'rate_limit_store_down',
+  downMessage:
+    'rate limit store unavailable: counting per instance with the insurance limiter until it is back',
+  recoveredEvent: 'rate_limit_store_recovered',
+  recoveredMessage: 'rate limit store recovered: counting in Redis again',
+};
+
 /**
  * Tracks whether the shared store (Redis) answers, so an outage is logged once when it starts and
- * once when it ends, not on every request in between.
+ * once when it ends, not on every request in between. The rate limiter and the concurrency gate
+ * each keep one, with their own log lines.
  */
 export class StoreHealth {
   private outageSince: number | undefined;
@@ -16,6 +34,7 @@ export class StoreHealth {
   constructor(
     private readonly logger: Logger,
     private readonly startupGraceMs = 3_000,
+    private readonly log: OutageLog = RATE_LIMIT_OUTAGE_LOG,
   ) {}
 
   get degraded(): boolean {
@@ -70,8 +89,12 @@ export class StoreHealth {
     for (const release of [...this.waiters]) release();
     this.waiters.clear();
     this.logger.warn(
-      { err: error instanceof Error ? error : new Error(String(error)), event: 'rate_limit_store_down' },
-      'rate limit store unavailable: counting per instance with the insurance limiter until it is back',
+      {
+        err: error instanceof Error ? error : new Error(String(error)),
+        event: this.log.downEvent,
+        ...this.log.downFields?.(),
+      },
+      this.log.downMessage,
     );
   }
 
@@ -81,9 +104,6 @@ export class StoreHealth {
     if (this.outageSince === undefined) return;
     const outageMs = Date.now() - this.outageSince;
     this.outageSince = undefined;
-    this.logger.info(
-      { outageMs, event: 'rate_limit_store_recovered' },
-      'rate limit store recovered: counting in Redis again',
-    );
+    this.logger.info({ outageMs, event: this.log.recoveredEvent }, this.log.recoveredMessage);
   }
 }
