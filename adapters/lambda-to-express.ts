@@ -4,7 +4,7 @@ import type { RouteDefinition } from '../app/routes.js';
 import type { ApiHandler } from '../handlers/types.js';
 import { sendError } from './error-response.js';
 import { expressRequestToProxyEvent } from './express-request-to-event.js';
-import { createHandlerContext } from './handler-context.js';
+import { Abort, createHandlerContext } from './handler-context.js';
 import { ClientClosedRequestError, GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
@@ -77,18 +77,23 @@ export function lambdaToExpress(
         ? routeDeadline
         : Math.min(routeDeadline, invocation.platformDeadline - margin);
 
-    let extraHeaders: Record<string, string> = {};
+    let extraHeaders: Readonly<Record<string, string>> = NO_HEADERS;
     let timer: NodeJS.Timeout | undefined;
     // Tells the handler when its answer can no longer reach the client: at the deadline, or when
     // the client went away first. A handler with side effects (POST /simulations) undoes them then.
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
-    };
-    res.once('close', onClose);
-    const finished: (() => void)[] = [];
+    const abort = new Abort();
+    // Only a socket's client can go away mid-request; on Lambda the service holds the connection.
+    const onClose =
+      invocation.runtime === 'ecs'
+        ? () => {
+            if (!res.writableFinished) abort.abort(new ClientClosedRequestError());
+          }
+        : undefined;
+    if (onClose) res.once('close', onClose);
+    let finished: (() => void)[] | undefined;
     const onFinished = (step: () => void) => {
-      finished.push(step);
+      if (finished) finished.push(step);
+      else finished = [step];
     };
     try {
       for (const guard of guards) {
@@ -105,14 +110,14 @@ export function lambdaToExpress(
         requestId: invocation.requestId,
         functionName: invocation.functionName,
         deadlineAt,
-        signal: controller.signal,
+        abort,
       });
       // Past its deadline the handler's eventual result is dropped; its signal has told it so.
       const result: unknown = await new Promise((resolve, reject) => {
         timer = setTimeout(
           () => {
             const timeout = new GatewayTimeoutError(route.timeoutMs);
-            controller.abort(timeout);
+            abort.abort(timeout);
             reject(timeout);
           },
           Math.max(0, deadlineAt - Date.now()),
@@ -133,12 +138,14 @@ export function lambdaToExpress(
       sendError(res, error, options.logger, extraHeaders);
     } finally {
       clearTimeout(timer);
-      res.off('close', onClose);
+      if (onClose) res.off('close', onClose);
       // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
-      for (const step of finished) step();
+      if (finished) for (const step of finished) step();
     }
   };
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding. */
 function hasBody(req: Request): boolean {
