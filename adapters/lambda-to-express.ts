@@ -147,8 +147,24 @@ export function lambdaToExpress(
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding. */
+/**
+ * RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding.
+ * Read from the raw header lines: `req.headers` is built on first use, and most requests never
+ * need it.
+ */
 function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  const raw = req.rawHeaders;
+  if (raw.length === 0) {
+    // A request made in memory may carry only the joined map.
+    const declared = req.headers['content-length'];
+    return req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
+  }
+  let length: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+    if (length === undefined && name.length === 14 && name.toLowerCase() === 'content-length')
+      length = raw[i + 1];
+  }
+  return length !== undefined && length !== '0';
 }

@@ -1,4 +1,5 @@
 import { match } from 'path-to-regexp';
+import { clientKeyedMap } from './express-request-to-event.js';
 
 /**
  * Finds the route a request is for, in one step, the way Express's router would: the same
@@ -10,7 +11,7 @@ import { match } from 'path-to-regexp';
 
 export interface RouteMatch<T> {
   readonly target: T;
-  /** Path parameters, decoded; a null-prototype map. */
+  /** Path parameters, decoded; a map that inherits nothing. */
   readonly params: Record<string, string>;
 }
 
@@ -61,7 +62,7 @@ export class RouteMatcher<T> {
     for (const candidate of candidates) {
       const found = candidate.match(path);
       if (found === false) continue;
-      const params = Object.create(null) as Record<string, string>;
+      const params = clientKeyedMap<string>();
       for (const name in found.params) {
         const value = found.params[name];
         if (typeof value === 'string') params[name] = value;
