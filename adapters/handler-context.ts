@@ -71,10 +71,14 @@ export class Abort {
   private reason: unknown;
   private aborted = false;
 
+  /** `watch` runs when the signal is first read and not yet aborted: the place to start listening for what aborts it. */
+  constructor(private readonly watch?: (abort: Abort) => void) {}
+
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
       if (this.aborted) this.controller.abort(this.reason);
+      else this.watch?.(this);
     }
     return this.controller.signal;
   }

@@ -81,15 +81,23 @@ export function lambdaToExpress(
     let timer: NodeJS.Timeout | undefined;
     // Tells the handler when its answer can no longer reach the client: at the deadline, or when
     // the client went away first. A handler with side effects (POST /simulations) undoes them then.
-    const abort = new Abort();
-    // Only a socket's client can go away mid-request; on Lambda the service holds the connection.
-    const onClose =
+    // Only a socket's client can go away mid-request (on Lambda the service holds the connection),
+    // and only a handler that reads its signal can care: the listener starts then.
+    let onClose: (() => void) | undefined;
+    const abort = new Abort(
       invocation.runtime === 'ecs'
-        ? () => {
-            if (!res.writableFinished) abort.abort(new ClientClosedRequestError());
+        ? (self) => {
+            const gone = () => {
+              if (!res.writableFinished) self.abort(new ClientClosedRequestError());
+            };
+            if (res.destroyed || req.socket?.destroyed) gone();
+            else {
+              onClose = gone;
+              res.once('close', gone);
+            }
           }
-        : undefined;
-    if (onClose) res.once('close', onClose);
+        : undefined,
+    );
     let finished: (() => void)[] | undefined;
     const onFinished = (step: () => void) => {
       if (finished) finished.push(step);

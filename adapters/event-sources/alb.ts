@@ -1,3 +1,4 @@
+import { valuesOf } from '../invocation.js';
 import { rightMostForwardedFor } from '../source-ip.js';
 import {
   checkHeaderNames,
@@ -46,7 +47,7 @@ export const albEventSource: EventSourceAdapter = {
       rawQuery: requestLineQuery(rawQuery),
       headerPairs,
       body: readBody(event),
-      sourceIp: rightMostForwardedFor(forwardedFor(headerPairs)) ?? '',
+      sourceIp: rightMostForwardedFor(valuesOf(headerPairs, 'x-forwarded-for')) ?? '',
     };
   },
 
@@ -69,10 +70,3 @@ export const albEventSource: EventSourceAdapter = {
     return { ...common, headers: singleValueHeaders(response.headers) };
   },
 };
-
-/** The values of every X-Forwarded-For line, in order. */
-function forwardedFor(pairs: readonly (readonly [string, string])[]): string[] {
-  const values: string[] = [];
-  for (const [name, value] of pairs) if (name === 'x-forwarded-for') values.push(value);
-  return values;
-}
