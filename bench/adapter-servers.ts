@@ -4,6 +4,7 @@ import { ecsInvocationResolver } from '../adapters/invocation.js';
 import { createApp } from '../app/create-app.js';
 import { type LeadStore, MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
+import { leadIdSchema } from '../handlers/leads.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import { serveForBench } from './support/serve.js';
 
@@ -25,13 +26,21 @@ export function benchDeps(leads: LeadStore): HandlerDeps {
   return { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() };
 }
 
-/** The same behaviour as GET /leads/:leadId, written as a native Express route. */
+/**
+ * The same logic as GET /leads/:leadId — the id checked with the same schema, the lead read from
+ * the same store — written as a native Express route.
+ */
 export function nativeApp(leads: LeadStore): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.get('/leads/:leadId', async (req, res) => {
-    const lead = await leads.get(req.params.leadId);
+    const id = leadIdSchema.safeParse(req.params.leadId);
+    if (!id.success) {
+      res.status(400).json({ error: { code: 'validation_failed', message: 'Invalid lead id' } });
+      return;
+    }
+    const lead = await leads.get(id.data);
     if (!lead) {
       res.status(404).json({ error: { code: 'lead_not_found', message: 'not found' } });
       return;

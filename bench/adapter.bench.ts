@@ -101,5 +101,7 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-await ecsPath();
-lambdaPath();
+// BENCH_ONLY=ecs or BENCH_ONLY=lambda runs one path.
+const only = process.env.BENCH_ONLY;
+if (only !== 'lambda') await ecsPath();
+if (only !== 'ecs') lambdaPath();
