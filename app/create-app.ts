@@ -81,6 +81,17 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   return app;
 }
 
+const pendingAnswers = new WeakMap<object, Promise<void>>();
+
+/**
+ * Settles once the route handling this request has answered; undefined when the app answered
+ * it synchronously (404, 405, OPTIONS) or has not seen it. The Lambda entry waits on it rather
+ * than listening for the response's end (app/lambda-handler.ts).
+ */
+export function answerOf(req: object): Promise<void> | undefined {
+  return pendingAnswers.get(req);
+}
+
 /** Each path's methods; GET brings HEAD, as Express answers HEAD with the GET route. */
 function allowedMethodsByPath(routes: readonly RouteDefinition[]): Map<string, Set<string>> {
   const methodsByPath = new Map<string, Set<string>>();
@@ -118,7 +129,8 @@ function front(
     }
     req.params = found.params;
     // lambdaToExpress answers every failure itself; a rejection here would be a bug in it.
-    void (found.target(req, res, next) as Promise<void> | undefined)?.catch(next);
+    const answered = (found.target(req, res, next) as Promise<void> | undefined)?.catch(next);
+    if (answered) pendingAnswers.set(req, answered);
   };
   const afterCors: RequestHandler = cors.enabled
     ? (req, res, next) => {

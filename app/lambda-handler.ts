@@ -18,7 +18,7 @@ import { clientKeyedMap } from '../adapters/express-request-to-event.js';
 import { InternalError } from '../adapters/http-error.js';
 import { type LambdaInvoke, lambdaInvocationResolver } from '../adapters/invocation.js';
 import type { HandlerDeps } from '../handlers/types.js';
-import { type CreateAppOptions, createApp } from './create-app.js';
+import { answerOf, type CreateAppOptions, createApp } from './create-app.js';
 
 /** Takes any event: a malformed one is answered with the JSON error, never a throw. */
 export type LambdaHttpHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -52,8 +52,17 @@ export function createLambdaHandler(
   });
   const proxy = serverlessExpress({
     app,
-    // Our own reader and writer for every source (the name only makes serverless-express answer
-    // its own failures through `getResponse` instead of failing the invocation).
+    // How serverless-express hands a request to the app. For a request without a body it returns
+    // when the route has answered, so the response is complete when serverless-express looks and
+    // it need not listen for its end. A request with a body returns at once, as by default: the
+    // body parser, refusing a body, waits for serverless-express to mark the request complete,
+    // which it does only after this returns.
+    framework: {
+      sendRequest: ({ request, response }: { request: { body?: unknown }; response: object }) => {
+        app(request as never, response as never);
+        return request.body === undefined ? answerOf(request) : undefined;
+      },
+    },
     eventSourceName: 'AWS_API_GATEWAY_V1',
     eventSource: {
       getRequest: () => toNodeRequest(current().request),
