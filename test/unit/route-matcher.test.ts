@@ -1,8 +1,13 @@
 import express from 'express';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { ecsInvocationResolver } from '../../adapters/invocation.js';
 import { RouteMatcher } from '../../adapters/route-matcher.js';
+import { createApp } from '../../app/create-app.js';
+import { MemoryLeadStore } from '../../app/leads/lead-store.js';
+import { DrainState } from '../../app/readiness.js';
 import { routes } from '../../app/routes.js';
 
 /**
@@ -54,11 +59,15 @@ describe('RouteMatcher', () => {
         fc.array(segment, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
         async (method, segments, trailingSlash) => {
-          const path = `/${segments.map((s) => encodeURI(s).replaceAll('%25', '%')).join('/')}${trailingSlash ? '/' : ''}`;
+          const path = `/${segments.map((s) => encodeURI(s).replaceAll('%25', '%').replaceAll('?', '%3F').replaceAll('#', '%23')).join('/')}${trailingSlash ? '/' : ''}`;
           const res = await request(app)[method.toLowerCase() as 'get'](path);
           const ours = oursFor(method, path);
           if (res.status >= 400 && res.status !== 404) {
-            expect(ours).toEqual({ error: true, status: res.status });
+            // Express's router decodes a path's parameters before it looks at the method, so a
+            // malformed escape is a 400 even where only another method's route has that path. The
+            // matcher finds routes of the asked method only; the app's later layers (OPTIONS, 405)
+            // answer that 400, checked in the test below.
+            expect([{ error: true, status: res.status }, { index: null }]).toContainEqual(ours);
           } else if (method === 'HEAD') {
             // No body on HEAD: only whether a route answers can be compared.
             expect(ours.index === null).toBe(res.status === 404);
@@ -67,8 +76,31 @@ describe('RouteMatcher', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
+  });
+
+  it('answers 400 for a malformed escape on a path only another method serves, like Express', async () => {
+    const app = createApp(
+      {
+        leads: new MemoryLeadStore(),
+        readiness: new DrainState(),
+        logger: pino({ level: 'silent' }),
+        clock: () => new Date(),
+      },
+      {
+        maxBodyBytes: 1024,
+        resolveInvocation: ecsInvocationResolver({
+          stage: 'test',
+          functionName: 'api',
+          trustForwardedFor: false,
+        }),
+      },
+    );
+    for (const method of ['put', 'delete', 'get'] as const) {
+      const res = await request(app)[method]('/leads/%');
+      expect(res.status).toBe(400);
+    }
   });
 
   it('matches each declared route and decodes its parameters', () => {
