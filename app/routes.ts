@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import { healthzHandler } from '../handlers/healthz.js';
+import { lazyHandler } from '../handlers/lazy-handler.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
-import { openApiHandler } from '../handlers/openapi.js';
 import {
   healthSchema,
   jobSchema,
@@ -9,14 +9,7 @@ import {
   openApiDocumentSchema,
   simulationResultSchema,
 } from '../handlers/response-schemas.js';
-import {
-  cancelSimulationHandler,
-  createSimulationHandler,
-  getSimulationHandler,
-  getSimulationResultHandler,
-  MAX_SIMULATION_INPUT_BYTES,
-  simulationRequestSchema,
-} from '../handlers/simulations.js';
+import { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from '../handlers/simulation-request.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
 export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
@@ -24,7 +17,12 @@ export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
 /**
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
  * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
+ * Handlers with modules of their own weight (the jobs client, the OpenAPI generator) are
+ * imported on their route's first request (`lazyHandler`), so loading the table stays cheap for
+ * every Lambda group's cold start.
  */
+
+const simulations = () => import('../handlers/simulations.js');
 
 export const TARGETS = ['lambda', 'ecs'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -89,7 +87,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/openapi.json',
     // Built from this very table when the app is created (the table is complete by then).
-    handler: openApiHandler(() => routes),
+    handler: lazyHandler(() => import('../handlers/openapi.js').then((m) => m.openApiHandler(() => routes))),
     target: 'ecs',
     targets: ['ecs', 'lambda'],
     rateLimit: { class: 'standard', cost: 1 },
@@ -145,7 +143,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'POST',
     path: '/simulations',
-    handler: createSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.createSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     // Each accepted job costs a Fargate task later: counted heavier than a cancel.
@@ -186,7 +184,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/simulations/:id',
-    handler: getSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.getSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
@@ -206,7 +204,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/simulations/:id/result',
-    handler: getSimulationResultHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.getSimulationResultHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     rateLimit: { class: 'standard', cost: 1 },
@@ -221,7 +219,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'DELETE',
     path: '/simulations/:id',
-    handler: cancelSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.cancelSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     rateLimit: { class: 'jobs', cost: 1 },
