@@ -2,13 +2,6 @@ import type { ZodType } from 'zod';
 import { healthzHandler } from '../handlers/healthz.js';
 import { lazyHandler } from '../handlers/lazy-handler.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
-import {
-  healthSchema,
-  jobSchema,
-  leadSchema,
-  openApiDocumentSchema,
-  simulationResultSchema,
-} from '../handlers/response-schemas.js';
 import { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from '../handlers/simulation-request.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
@@ -37,10 +30,17 @@ export type RateClass = (typeof RATE_CLASSES)[number];
 /** Response headers a route's success answers may carry (see app/openapi-responses.ts). */
 export type ResponseHeader = 'location' | 'preference-applied' | 'idempotent-replayed' | 'cache-control';
 
+/**
+ * A response body schema (handlers/response-schemas.ts), by the name it has in the OpenAPI
+ * document's `components.schemas` (app/openapi.ts maps each name to its schema). By name, so
+ * loading the route table does not build the schemas, which only the document and tests use.
+ */
+export type ResponseSchemaName = 'Health' | 'Lead' | 'Simulation' | 'SimulationResult' | 'OpenApiDocument';
+
 /** A success answer, for the OpenAPI document. */
 export interface SuccessResponse {
   readonly description: string;
-  readonly schema?: ZodType;
+  readonly schema?: ResponseSchemaName;
   readonly headers?: readonly ResponseHeader[];
 }
 
@@ -95,7 +95,7 @@ export const routes: readonly RouteDefinition[] = [
     timeoutMs: 2_000,
     summary: 'This OpenAPI 3.1 document',
     responses: {
-      200: { description: 'The document', schema: openApiDocumentSchema, headers: ['cache-control'] },
+      200: { description: 'The document', schema: 'OpenApiDocument', headers: ['cache-control'] },
     },
   },
   {
@@ -108,7 +108,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'api',
     timeoutMs: 2_000,
     summary: 'Readiness: 200 while serving, 503 while draining',
-    responses: { 200: { description: 'Serving', schema: healthSchema, headers: ['cache-control'] } },
+    responses: { 200: { description: 'Serving', schema: 'Health', headers: ['cache-control'] } },
   },
   {
     method: 'GET',
@@ -120,7 +120,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'leads',
     timeoutMs: 5_000,
     summary: 'Read a lead',
-    responses: { 200: { description: 'The lead', schema: leadSchema } },
+    responses: { 200: { description: 'The lead', schema: 'Lead' } },
   },
   {
     method: 'POST',
@@ -136,8 +136,8 @@ export const routes: readonly RouteDefinition[] = [
     requestSchema: leadInputSchema,
     requestExample: { name: 'Ada Lovelace', email: 'ada@example.com' },
     responses: {
-      200: { description: 'Replaced', schema: leadSchema, headers: ['location'] },
-      201: { description: 'Created', schema: leadSchema, headers: ['location'] },
+      200: { description: 'Replaced', schema: 'Lead', headers: ['location'] },
+      201: { description: 'Created', schema: 'Lead', headers: ['location'] },
     },
   },
   {
@@ -159,12 +159,12 @@ export const routes: readonly RouteDefinition[] = [
     responses: {
       201: {
         description: 'Queued, and ended within the wait the client preferred',
-        schema: jobSchema,
+        schema: 'Simulation',
         headers: ['location', 'preference-applied', 'idempotent-replayed'],
       },
       202: {
         description: 'Queued; still on its way',
-        schema: jobSchema,
+        schema: 'Simulation',
         headers: ['location', 'preference-applied', 'idempotent-replayed'],
       },
     },
@@ -198,7 +198,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'A simulation: status, attempts, timestamps, task, failure reason, link to its result',
     requestHeaders: ['prefer'],
     responses: {
-      200: { description: 'The simulation', schema: jobSchema, headers: ['preference-applied'] },
+      200: { description: 'The simulation', schema: 'Simulation', headers: ['preference-applied'] },
     },
   },
   {
@@ -213,7 +213,7 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'The result of a succeeded simulation; 409 while it runs, 404 when it ended without one',
     errors: [409],
     responses: {
-      200: { description: 'The result', schema: simulationResultSchema, headers: ['cache-control'] },
+      200: { description: 'The result', schema: 'SimulationResult', headers: ['cache-control'] },
     },
   },
   {
@@ -227,7 +227,7 @@ export const routes: readonly RouteDefinition[] = [
     timeoutMs: 10_000,
     summary: 'Cancel a simulation: a queued one is dropped, a running task stopped',
     errors: [409],
-    responses: { 200: { description: 'Cancelled', schema: jobSchema } },
+    responses: { 200: { description: 'Cancelled', schema: 'Simulation' } },
   },
 ];
 
