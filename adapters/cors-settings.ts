@@ -1,5 +1,4 @@
-// zod/mini: part of the configuration schema (app/config.ts says why).
-import * as z from 'zod/mini';
+import { z } from '../app/zod-mini.js';
 
 /**
  * Cross-origin settings, read by app/config.ts from `CORS_*` and applied by adapters/cors.ts.

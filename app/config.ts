@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import {
   type ConcurrencyOverrides,
   parseConcurrencyOverrides,
@@ -15,6 +14,7 @@ import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
 import { lambdaGroups } from './lambda-groups.js';
+import { z } from './zod-mini.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -28,10 +28,7 @@ export class ConfigError extends Error {
   }
 }
 
-// zod's functional build (zod/mini): the same checks, messages and results as the rest of the
-// app's schemas, at a fraction of the cost to build, which every process (and every Lambda cold
-// start) pays for these sixty-odd variables. English messages, as everywhere else.
-if (!z.config().localeError) z.config(z.locales.en());
+// zod's functional build (app/zod-mini.ts): every process, every Lambda cold start builds these.
 const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 const bool = z.pipe(
   z.enum(['true', 'false', '1', '0']),

@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { healthzHandler } from '../handlers/healthz.js';
 import { lazyHandler } from '../handlers/lazy-handler.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
@@ -71,7 +71,7 @@ export interface RouteDefinition {
   readonly maxBodyBytes?: number;
   /** For the OpenAPI document. */
   readonly summary: string;
-  readonly requestSchema?: ZodType;
+  readonly requestSchema?: ZodMiniType;
   /** A body a user can submit as is and get a success; the OpenAPI document shows it. */
   readonly requestExample?: unknown;
   /** Success answers by status; without it the document says only "2XX". */

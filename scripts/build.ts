@@ -13,7 +13,10 @@ import { routes } from '../app/routes.js';
  *   plus pacer.zip (`pacer.handler`), task-events.zip (`task-events.handler`) and
  *   dead-letters.zip (`dead-letters.handler`).
  * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs22.x runtime provides; that
- * keeps zips small and cold starts short. Each zip carries its source map (run with
+ * keeps zips small and cold starts short. The API bundle is split: what app/lambda.ts and the
+ * route table import with `import()` (the jobs runtime, the Redis client, the simulation and
+ * OpenAPI handlers) are chunks under chunks/, loaded when first needed, so a cold start reads and
+ * evaluates only what its group's first request uses. Each zip carries its source maps (run with
  * NODE_OPTIONS=--enable-source-maps).
  */
 

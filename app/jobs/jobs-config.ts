@@ -1,5 +1,5 @@
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
-import * as z from 'zod/mini';
+import { z } from '../zod-mini.js';
 import type { EcsRunnerSettings } from './ecs-task-runner.js';
 
 /**
@@ -7,7 +7,7 @@ import type { EcsRunnerSettings } from './ecs-task-runner.js';
  * and validated once with everything else. Without JOBS_QUEUE_URL the embedded parts run
  * (in-process queue, child-process runner, files under JOBS_DATA_DIR).
  */
-// zod/mini, like app/config.ts, which merges this shape (see there why).
+// zod's functional build (app/zod-mini.ts), like app/config.ts, which merges this shape.
 const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 const text = z.string().check(z.minLength(1));
 const list = z.pipe(
