@@ -112,7 +112,11 @@ for (const [name, probes] of [
   console.log(`    first event ms          ${formatSpread(pick(probes, 'firstEventMs'), 1)}`);
   console.log(`    CPU ms (import+first)   ${formatSpread(pick(probes, 'totalCpuMs'), 1)}`);
 }
-console.log(`  CPU ratio ours ÷ bare per pair: ${formatSpread(cpuRatios, 2)}`);
+const verdict = (s: { median: number }) => (s.median <= RATIO_TARGET ? 'PASS' : 'MISS');
+// CPU time barely moves with what else the machine runs; wall time is the target's own measure.
 console.log(
-  `Cold start ratio ours ÷ bare per pair: ${formatSpread(ratios, 2)}; target ≤ ${RATIO_TARGET}× ${ratios.median <= RATIO_TARGET ? 'PASS' : 'MISS'}`,
+  `  CPU ratio ours ÷ bare per pair: ${formatSpread(cpuRatios, 2)}; target ≤ ${RATIO_TARGET}× ${verdict(cpuRatios)}`,
+);
+console.log(
+  `Cold start ratio ours ÷ bare per pair: ${formatSpread(ratios, 2)}; target ≤ ${RATIO_TARGET}× ${verdict(ratios)}`,
 );
