@@ -14,6 +14,7 @@ import {
   type LambdaHttpResponse,
   MalformedEventError,
 } from '../adapters/event-sources/lambda-http.js';
+import { clientKeyedMap } from '../adapters/express-request-to-event.js';
 import { InternalError } from '../adapters/http-error.js';
 import { type LambdaInvoke, lambdaInvocationResolver } from '../adapters/invocation.js';
 import type { HandlerDeps } from '../handlers/types.js';
@@ -102,8 +103,8 @@ export function createLambdaHandler(
 
 /** The request serverless-express hands to the app, from the checked request. */
 function toNodeRequest(request: LambdaHttpRequest) {
-  // Repeats joined the way Node joins them on ECS; a null prototype, so no name is special.
-  const headers: Record<string, string> = Object.create(null);
+  // Repeats joined the way Node joins them on ECS; nothing inherited, so no name is special.
+  const headers = clientKeyedMap<string>();
   for (const [name, value] of request.headerPairs) {
     const previous = headers[name];
     headers[name] = previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;

@@ -14,7 +14,7 @@ export const leadInputSchema = z.strictObject({
 });
 
 /** Any printable text up to 128 characters without a slash: ids arrive percent-decoded. */
-const leadIdSchema = z
+export const leadIdSchema = z
   .string()
   .check(
     z.minLength(1),
