@@ -1,7 +1,8 @@
 import { configure as serverlessExpress } from '@vendia/serverless-express';
 import { createLambdaHandler } from '../app/lambda-handler.js';
 import { routes } from '../app/routes.js';
-import { benchDeps, nativeApp, seededLeads } from './adapter-servers.js';
+import { benchDeps, seededLeads } from './adapter-apps.js';
+import { nativeApp } from './adapter-native-app.js';
 import { formatSpread, median, spread } from './support/stats.js';
 
 /**

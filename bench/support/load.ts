@@ -50,7 +50,8 @@ export interface ServerUsage {
 /** A server under test in its own process, on the server cores, talking over IPC. */
 export interface BenchServer {
   readonly url: string;
-  usage(): Promise<ServerUsage>;
+  /** With `gc`, after a full collection (the server must have been started with `exposeGc`). */
+  usage(options?: { gc?: boolean }): Promise<ServerUsage>;
   stop(): Promise<void>;
 }
 
@@ -64,13 +65,15 @@ export async function startBenchServer(
   module: string,
   args: readonly string[] = [],
   env: Readonly<Record<string, string>> = {},
+  /** `exposeGc` for usage({ gc }); `bundled` when `module` is plain JavaScript (no TypeScript loader). */
+  options: { exposeGc?: boolean; bundled?: boolean } = {},
 ): Promise<BenchServer> {
   const profile = process.env.BENCH_PROFILE_DIR;
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  if (options.exposeGc) nodeArgs.push('--expose-gc');
   const [command, argv] = onCores(plan.server, process.execPath, [
     ...nodeArgs,
-    '--import',
-    'tsx',
+    ...(options.bundled ? [] : ['--import', 'tsx']),
     module,
     ...args,
   ]);
@@ -97,9 +100,9 @@ export async function startBenchServer(
   const { url } = await next<{ url: string }>('ready');
   return {
     url,
-    async usage() {
+    async usage(options) {
       const answer = next<ServerUsage>('usage');
-      child.send({ type: 'usage' });
+      child.send({ type: 'usage', gc: options?.gc === true });
       return answer;
     },
     async stop() {
