@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../app/zod-mini.js';
 
 /**
  * Cross-origin settings, read by app/config.ts from `CORS_*` and applied by adapters/cors.ts.
@@ -51,22 +51,25 @@ export function originEntryProblem(entry: string): string | undefined {
  * `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*`, or `none`. Undefined when unset, so the
  * caller can apply the per-environment default.
  */
-export const corsOriginsVariable = z.string().transform((text, ctx): '*' | string[] => {
-  const entries = text
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  if (entries.length === 1 && entries[0] === 'none') return [];
-  for (const entry of entries) {
-    const problem = originEntryProblem(entry);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }
-  if (entries.includes('*')) {
-    if (entries.length > 1) ctx.addIssue({ code: 'custom', message: '`*` stands alone' });
-    return '*';
-  }
-  return entries;
-});
+export const corsOriginsVariable = z.pipe(
+  z.string(),
+  z.transform((text, ctx): '*' | string[] => {
+    const entries = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (entries.length === 1 && entries[0] === 'none') return [];
+    for (const entry of entries) {
+      const problem = originEntryProblem(entry);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: text });
+    }
+    if (entries.includes('*')) {
+      if (entries.length > 1) ctx.issues.push({ code: 'custom', message: '`*` stands alone', input: text });
+      return '*';
+    }
+    return entries;
+  }),
+);
 
 /** The origins in force: the configured ones, or the local default, or none at all. */
 export function resolveCorsOrigins(configured: '*' | string[] | undefined, appEnv: string): '*' | string[] {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   type ConcurrencyOverrides,
   parseConcurrencyOverrides,
@@ -15,6 +14,7 @@ import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
 import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
 import { lambdaGroups } from './lambda-groups.js';
+import { z } from './zod-mini.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -28,85 +28,94 @@ export class ConfigError extends Error {
   }
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+// zod's functional build (app/zod-mini.ts): every process, every Lambda cold start builds these.
+const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+const bool = z.pipe(
+  z.enum(['true', 'false', '1', '0']),
+  z.transform((v) => v === 'true' || v === '1'),
+);
 const failMode = z.enum(['open', 'closed']);
 /** Values that must never be echoed into an error message (logs). */
 const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'API_KEY_HASHES']);
-const apiKeyHashes = z.string().transform((text, ctx): ApiKeyEntry[] => {
-  const { entries, problems } = parseApiKeyHashes(text);
-  for (const message of problems) ctx.addIssue({ code: 'custom', message });
-  return entries;
-});
-const maxConcurrency = z.string().transform((text, ctx): ConcurrencyOverrides => {
-  const { overrides, problems } = parseConcurrencyOverrides(text);
-  problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
-  for (const message of problems) ctx.addIssue({ code: 'custom', message });
-  return overrides;
-});
+const apiKeyHashes = z.pipe(
+  z.string(),
+  z.transform((text, ctx): ApiKeyEntry[] => {
+    const { entries, problems } = parseApiKeyHashes(text);
+    for (const message of problems) ctx.issues.push({ code: 'custom', message, input: text });
+    return entries;
+  }),
+);
+const maxConcurrency = z.pipe(
+  z.string(),
+  z.transform((text, ctx): ConcurrencyOverrides => {
+    const { overrides, problems } = parseConcurrencyOverrides(text);
+    problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
+    for (const message of problems) ctx.issues.push({ code: 'custom', message, input: text });
+    return overrides;
+  }),
+);
 const limits = DEFAULT_CLASS_LIMITS;
 const secretArn = z
   .string()
-  .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+  .check(z.regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN'));
+const text = z.string().check(z.minLength(1));
 
 const schema = z
   .object({
-    APP_ENV: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
-      .default('local'),
-    PORT: int(0, 65_535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-      .optional(),
-    REDIS_PASSWORD: z.string().min(1).optional(),
-    REDIS_AUTH_SECRET_ARN: secretArn.optional(),
-    REDIS_KEY_PREFIX: z.string().default('api:'),
-    MAX_BODY_BYTES: int(1, 50 * 1024 * 1024).default(256 * 1024),
-    SHUTDOWN_DRAIN_MS: int(0, 110_000).default(20_000),
-    SHUTDOWN_TIMEOUT_MS: int(1_000, 115_000).default(100_000),
-    TRUST_FORWARDED_FOR: bool.default(true),
-    LAMBDA_GROUP: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')
-      .optional(),
+    APP_ENV: z._default(
+      z.string().check(z.regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')),
+      'local',
+    ),
+    PORT: z._default(int(0, 65_535), 3000),
+    HOST: z._default(text, '0.0.0.0'),
+    LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'))),
+    REDIS_PASSWORD: z.optional(text),
+    REDIS_AUTH_SECRET_ARN: z.optional(secretArn),
+    REDIS_KEY_PREFIX: z._default(z.string(), 'api:'),
+    MAX_BODY_BYTES: z._default(int(1, 50 * 1024 * 1024), 256 * 1024),
+    SHUTDOWN_DRAIN_MS: z._default(int(0, 110_000), 20_000),
+    SHUTDOWN_TIMEOUT_MS: z._default(int(1_000, 115_000), 100_000),
+    TRUST_FORWARDED_FOR: z._default(bool, true),
+    LAMBDA_GROUP: z.optional(
+      z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')),
+    ),
     // Browsers on other origins: see adapters/cors-settings.ts. Unset: any localhost port when
     // APP_ENV is local, no cross-origin access anywhere else.
-    CORS_ALLOWED_ORIGINS: corsOriginsVariable.optional(),
-    CORS_ALLOW_CREDENTIALS: bool.default(false),
-    CORS_MAX_AGE_SECONDS: int(0, 86_400).default(DEFAULT_CORS_MAX_AGE_SECONDS),
-    CORS_PREFLIGHTS_PER_MINUTE: int(1, 1_000_000).default(DEFAULT_PREFLIGHTS_PER_MINUTE),
+    CORS_ALLOWED_ORIGINS: z.optional(corsOriginsVariable),
+    CORS_ALLOW_CREDENTIALS: z._default(bool, false),
+    CORS_MAX_AGE_SECONDS: z._default(int(0, 86_400), DEFAULT_CORS_MAX_AGE_SECONDS),
+    CORS_PREFLIGHTS_PER_MINUTE: z._default(int(1, 1_000_000), DEFAULT_PREFLIGHTS_PER_MINUTE),
     // Simulation jobs: see app/jobs/jobs-config.ts.
     ...jobsEnvShape,
     // Rate limiting: points per window per class, for clients without and with an API key.
-    RATE_LIMIT_STANDARD_ANONYMOUS: int(1, 10_000_000).default(limits.standard.anonymous),
-    RATE_LIMIT_STANDARD_AUTHENTICATED: int(1, 10_000_000).default(limits.standard.authenticated),
-    RATE_LIMIT_STANDARD_WINDOW_SECONDS: int(1, 86_400).default(limits.standard.windowSeconds),
-    RATE_LIMIT_STANDARD_ON_REDIS_FAILURE: failMode.default(limits.standard.onStoreFailure),
-    RATE_LIMIT_JOBS_ANONYMOUS: int(1, 10_000_000).default(limits.jobs.anonymous),
-    RATE_LIMIT_JOBS_AUTHENTICATED: int(1, 10_000_000).default(limits.jobs.authenticated),
-    RATE_LIMIT_JOBS_WINDOW_SECONDS: int(1, 86_400).default(limits.jobs.windowSeconds),
-    RATE_LIMIT_JOBS_ON_REDIS_FAILURE: failMode.default(limits.jobs.onStoreFailure),
-    RATE_LIMIT_EXPECTED_INSTANCES: int(1, 10_000).default(1),
+    RATE_LIMIT_STANDARD_ANONYMOUS: z._default(int(1, 10_000_000), limits.standard.anonymous),
+    RATE_LIMIT_STANDARD_AUTHENTICATED: z._default(int(1, 10_000_000), limits.standard.authenticated),
+    RATE_LIMIT_STANDARD_WINDOW_SECONDS: z._default(int(1, 86_400), limits.standard.windowSeconds),
+    RATE_LIMIT_STANDARD_ON_REDIS_FAILURE: z._default(failMode, limits.standard.onStoreFailure),
+    RATE_LIMIT_JOBS_ANONYMOUS: z._default(int(1, 10_000_000), limits.jobs.anonymous),
+    RATE_LIMIT_JOBS_AUTHENTICATED: z._default(int(1, 10_000_000), limits.jobs.authenticated),
+    RATE_LIMIT_JOBS_WINDOW_SECONDS: z._default(int(1, 86_400), limits.jobs.windowSeconds),
+    RATE_LIMIT_JOBS_ON_REDIS_FAILURE: z._default(failMode, limits.jobs.onStoreFailure),
+    RATE_LIMIT_EXPECTED_INSTANCES: z._default(int(1, 10_000), 1),
     // Max Concurrency per Lambda group or route, over the route table's (adapters/concurrency).
-    MAX_CONCURRENCY: maxConcurrency.optional(),
+    MAX_CONCURRENCY: z.optional(maxConcurrency),
     // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
-    API_KEY_HASHES: apiKeyHashes.optional(),
+    API_KEY_HASHES: z.optional(apiKeyHashes),
     // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
-    API_KEY_HASHES_SECRET_ARN: secretArn.optional(),
+    API_KEY_HASHES_SECRET_ARN: z.optional(secretArn),
   })
-  .refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
-    path: ['SHUTDOWN_DRAIN_MS'],
-    message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
-  })
-  // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
-  .refine((v) => !(v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*'), {
-    path: ['CORS_ALLOW_CREDENTIALS'],
-    message: 'cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins',
-  });
+  .check(
+    z.refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
+      path: ['SHUTDOWN_DRAIN_MS'],
+      message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
+    }),
+    // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
+    z.refine((v) => !(v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*'), {
+      path: ['CORS_ALLOW_CREDENTIALS'],
+      message: 'cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins',
+    }),
+  );
 
 /** Every variable this module reads, for documentation checks (the README lists them all). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -140,7 +149,9 @@ export interface AppConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable counts as unset, as shells and CI parameters commonly pass them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  // Parsed once per process: zod's compiled fast path would cost more to build than it saves
+  // (a few ms of every Lambda cold start); the result is the same.
+  const parsed = schema.safeParse(present, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

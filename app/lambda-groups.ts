@@ -14,6 +14,11 @@ export interface LambdaGroupDefinition {
   readonly maxConcurrency?: number;
   /** How long a request may wait for a free slot before its 503 (never past its deadline). */
   readonly maxQueueMs?: number;
+  /**
+   * Its routes use simulation jobs: its function builds the jobs runtime at init (app/lambda.ts).
+   * Other groups' functions never load it (unless a simulation route is called there after all).
+   */
+  readonly usesJobs?: boolean;
 }
 
 export const lambdaGroups: Readonly<Record<string, LambdaGroupDefinition>> = {
@@ -21,5 +26,5 @@ export const lambdaGroups: Readonly<Record<string, LambdaGroupDefinition>> = {
   api: {},
   leads: { maxConcurrency: 100 },
   // Polls and submissions; a short queue smooths bursts of pollers instead of refusing them.
-  jobs: { maxConcurrency: 50, maxQueueMs: 200 },
+  jobs: { maxConcurrency: 50, maxQueueMs: 200, usesJobs: true },
 };

@@ -1,4 +1,3 @@
-import type { ZodType } from 'zod';
 import type { ResponseHeader, RouteDefinition } from './routes.js';
 
 /**
@@ -82,10 +81,7 @@ export function errorStatuses(route: RouteDefinition): number[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-export function responsesFor(
-  route: RouteDefinition,
-  schemaName: (schema: ZodType) => string,
-): Record<string, unknown> {
+export function responsesFor(route: RouteDefinition): Record<string, unknown> {
   const limited = route.rateLimit.class !== 'none';
   const common = ['X-Request-Id', ...(limited ? RATE_LIMIT_HEADERS : [])];
   const responses: Record<string, unknown> = {};
@@ -94,7 +90,7 @@ export function responsesFor(
       description: success.description,
       headers: headersFor([...common, ...(success.headers ?? []).map((h) => SUCCESS_HEADER_NAMES[h])]),
       ...(success.schema
-        ? { content: { 'application/json': { schema: ref('schemas', schemaName(success.schema)) } } }
+        ? { content: { 'application/json': { schema: ref('schemas', success.schema) } } }
         : {}),
     };
   }

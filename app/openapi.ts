@@ -14,7 +14,7 @@ import {
   ref,
   responsesFor,
 } from './openapi-responses.js';
-import { type RouteDefinition, resourceTemplate } from './routes.js';
+import { type ResponseSchemaName, type RouteDefinition, resourceTemplate } from './routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and the zod schemas, so it cannot
@@ -23,8 +23,8 @@ import { type RouteDefinition, resourceTemplate } from './routes.js';
  * extensions (`x-target`, `x-lambda-group`, `x-rate-limit`).
  */
 
-/** Response body schemas by the name they get in `components.schemas`. */
-const RESPONSE_SCHEMAS: Readonly<Record<string, ZodType>> = {
+/** Response body schemas by the name they get in `components.schemas` (routes name them so). */
+const RESPONSE_SCHEMAS: Readonly<Record<ResponseSchemaName | 'Error', ZodType>> = {
   Error: errorBodySchema,
   Health: healthSchema,
   Lead: leadSchema,
@@ -53,37 +53,24 @@ const REQUEST_HEADER_PARAMETERS = {
   },
 } as const;
 
-function componentSchemas(): { schemas: Record<string, unknown>; nameOf: (schema: ZodType) => string } {
+function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  const names = new Map<ZodType, string>();
-  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) {
-    registry.add(schema, { id: name });
-    names.set(schema, name);
-  }
+  for (const [name, schema] of Object.entries(RESPONSE_SCHEMAS)) registry.add(schema, { id: name });
   const generated = z.toJSONSchema(registry, {
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: 'any',
   }).schemas;
   // OpenAPI components are plain schemas: the per-document `$schema` and `$id` do not belong there.
-  const schemas = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(generated).map(([name, { $schema: _s, $id: _i, ...schema }]) => [name, schema]),
   );
-  return {
-    schemas,
-    nameOf: (schema) => {
-      const name = names.get(schema);
-      if (!name)
-        throw new Error('A route answers with a schema missing from RESPONSE_SCHEMAS in app/openapi.ts');
-      return name;
-    },
-  };
 }
 
 export function buildOpenApiDocument(
   routes: readonly RouteDefinition[],
   info: { title: string; version: string },
 ): Record<string, unknown> {
-  const { schemas, nameOf } = componentSchemas();
+  const schemas = componentSchemas();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const template = resourceTemplate(route.path);
@@ -101,7 +88,7 @@ export function buildOpenApiDocument(
             parameters: route.requestHeaders.map((h) => ref('parameters', REQUEST_HEADER_PARAMETERS[h].name)),
           }
         : {}),
-      responses: responsesFor(route, nameOf),
+      responses: responsesFor(route),
       'x-target': route.target,
       'x-targets': route.targets,
       'x-lambda-group': route.lambdaGroup,

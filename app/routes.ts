@@ -1,22 +1,8 @@
-import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { healthzHandler } from '../handlers/healthz.js';
+import { lazyHandler } from '../handlers/lazy-handler.js';
 import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
-import { openApiHandler } from '../handlers/openapi.js';
-import {
-  healthSchema,
-  jobSchema,
-  leadSchema,
-  openApiDocumentSchema,
-  simulationResultSchema,
-} from '../handlers/response-schemas.js';
-import {
-  cancelSimulationHandler,
-  createSimulationHandler,
-  getSimulationHandler,
-  getSimulationResultHandler,
-  MAX_SIMULATION_INPUT_BYTES,
-  simulationRequestSchema,
-} from '../handlers/simulations.js';
+import { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from '../handlers/simulation-request.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
 export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
@@ -24,7 +10,12 @@ export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
 /**
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
  * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
+ * Handlers with modules of their own weight (the jobs client, the OpenAPI generator) are
+ * imported on their route's first request (`lazyHandler`), so loading the table stays cheap for
+ * every Lambda group's cold start.
  */
+
+const simulations = () => import('../handlers/simulations.js');
 
 export const TARGETS = ['lambda', 'ecs'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -39,10 +30,17 @@ export type RateClass = (typeof RATE_CLASSES)[number];
 /** Response headers a route's success answers may carry (see app/openapi-responses.ts). */
 export type ResponseHeader = 'location' | 'preference-applied' | 'idempotent-replayed' | 'cache-control';
 
+/**
+ * A response body schema (handlers/response-schemas.ts), by the name it has in the OpenAPI
+ * document's `components.schemas` (app/openapi.ts maps each name to its schema). By name, so
+ * loading the route table does not build the schemas, which only the document and tests use.
+ */
+export type ResponseSchemaName = 'Health' | 'Lead' | 'Simulation' | 'SimulationResult' | 'OpenApiDocument';
+
 /** A success answer, for the OpenAPI document. */
 export interface SuccessResponse {
   readonly description: string;
-  readonly schema?: ZodType;
+  readonly schema?: ResponseSchemaName;
   readonly headers?: readonly ResponseHeader[];
 }
 
@@ -73,7 +71,7 @@ export interface RouteDefinition {
   readonly maxBodyBytes?: number;
   /** For the OpenAPI document. */
   readonly summary: string;
-  readonly requestSchema?: ZodType;
+  readonly requestSchema?: ZodMiniType;
   /** A body a user can submit as is and get a success; the OpenAPI document shows it. */
   readonly requestExample?: unknown;
   /** Success answers by status; without it the document says only "2XX". */
@@ -89,7 +87,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/openapi.json',
     // Built from this very table when the app is created (the table is complete by then).
-    handler: openApiHandler(() => routes),
+    handler: lazyHandler(() => import('../handlers/openapi.js').then((m) => m.openApiHandler(() => routes))),
     target: 'ecs',
     targets: ['ecs', 'lambda'],
     rateLimit: { class: 'standard', cost: 1 },
@@ -97,7 +95,7 @@ export const routes: readonly RouteDefinition[] = [
     timeoutMs: 2_000,
     summary: 'This OpenAPI 3.1 document',
     responses: {
-      200: { description: 'The document', schema: openApiDocumentSchema, headers: ['cache-control'] },
+      200: { description: 'The document', schema: 'OpenApiDocument', headers: ['cache-control'] },
     },
   },
   {
@@ -110,7 +108,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'api',
     timeoutMs: 2_000,
     summary: 'Readiness: 200 while serving, 503 while draining',
-    responses: { 200: { description: 'Serving', schema: healthSchema, headers: ['cache-control'] } },
+    responses: { 200: { description: 'Serving', schema: 'Health', headers: ['cache-control'] } },
   },
   {
     method: 'GET',
@@ -122,7 +120,7 @@ export const routes: readonly RouteDefinition[] = [
     lambdaGroup: 'leads',
     timeoutMs: 5_000,
     summary: 'Read a lead',
-    responses: { 200: { description: 'The lead', schema: leadSchema } },
+    responses: { 200: { description: 'The lead', schema: 'Lead' } },
   },
   {
     method: 'POST',
@@ -138,14 +136,14 @@ export const routes: readonly RouteDefinition[] = [
     requestSchema: leadInputSchema,
     requestExample: { name: 'Ada Lovelace', email: 'ada@example.com' },
     responses: {
-      200: { description: 'Replaced', schema: leadSchema, headers: ['location'] },
-      201: { description: 'Created', schema: leadSchema, headers: ['location'] },
+      200: { description: 'Replaced', schema: 'Lead', headers: ['location'] },
+      201: { description: 'Created', schema: 'Lead', headers: ['location'] },
     },
   },
   {
     method: 'POST',
     path: '/simulations',
-    handler: createSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.createSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     // Each accepted job costs a Fargate task later: counted heavier than a cancel.
@@ -161,12 +159,12 @@ export const routes: readonly RouteDefinition[] = [
     responses: {
       201: {
         description: 'Queued, and ended within the wait the client preferred',
-        schema: jobSchema,
+        schema: 'Simulation',
         headers: ['location', 'preference-applied', 'idempotent-replayed'],
       },
       202: {
         description: 'Queued; still on its way',
-        schema: jobSchema,
+        schema: 'Simulation',
         headers: ['location', 'preference-applied', 'idempotent-replayed'],
       },
     },
@@ -186,7 +184,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/simulations/:id',
-    handler: getSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.getSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     // Clients poll this until the job ends; a cheap read, so the standard class, not the jobs budget.
@@ -200,13 +198,13 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'A simulation: status, attempts, timestamps, task, failure reason, link to its result',
     requestHeaders: ['prefer'],
     responses: {
-      200: { description: 'The simulation', schema: jobSchema, headers: ['preference-applied'] },
+      200: { description: 'The simulation', schema: 'Simulation', headers: ['preference-applied'] },
     },
   },
   {
     method: 'GET',
     path: '/simulations/:id/result',
-    handler: getSimulationResultHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.getSimulationResultHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     rateLimit: { class: 'standard', cost: 1 },
@@ -215,13 +213,13 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'The result of a succeeded simulation; 409 while it runs, 404 when it ended without one',
     errors: [409],
     responses: {
-      200: { description: 'The result', schema: simulationResultSchema, headers: ['cache-control'] },
+      200: { description: 'The result', schema: 'SimulationResult', headers: ['cache-control'] },
     },
   },
   {
     method: 'DELETE',
     path: '/simulations/:id',
-    handler: cancelSimulationHandler,
+    handler: lazyHandler(() => simulations().then((m) => m.cancelSimulationHandler)),
     target: 'lambda',
     targets: ['lambda', 'ecs'],
     rateLimit: { class: 'jobs', cost: 1 },
@@ -229,7 +227,7 @@ export const routes: readonly RouteDefinition[] = [
     timeoutMs: 10_000,
     summary: 'Cancel a simulation: a queued one is dropped, a running task stopped',
     errors: [409],
-    responses: { 200: { description: 'Cancelled', schema: jobSchema } },
+    responses: { 200: { description: 'Cancelled', schema: 'Simulation' } },
   },
 ];
 

@@ -17,11 +17,7 @@ import { grantedWaitSeconds, preferenceAppliedHeaders, requestedWaitSeconds } fr
 import { errorResult, header, json, parseJsonBody } from './respond.js';
 import type { HandlerDeps, HandlerFactory } from './types.js';
 
-/** The body of `POST /simulations`; see app/jobs/simulation/input.ts. */
-export const simulationRequestSchema = simulationInputSchema;
-
-/** Largest accepted simulation input; the input is parameters, never data. */
-export const MAX_SIMULATION_INPUT_BYTES = 16 * 1024;
+export { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from './simulation-request.js';
 
 const jobIdSchema = z.uuid('must be a job id (a UUID)');
 /** Printable ASCII without spaces, as clients generate them (UUIDs, hashes); stored 24 h. */

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
@@ -13,7 +13,10 @@ import { routes } from '../app/routes.js';
  *   plus pacer.zip (`pacer.handler`), task-events.zip (`task-events.handler`) and
  *   dead-letters.zip (`dead-letters.handler`).
  * Lambda bundles leave out the AWS SDK v3 clients, which the nodejs22.x runtime provides; that
- * keeps zips small and cold starts short. Each zip carries its source map (run with
+ * keeps zips small and cold starts short. The API bundle is split: what app/lambda.ts and the
+ * route table import with `import()` (the jobs runtime, the Redis client, the simulation and
+ * OpenAPI handlers) are chunks under chunks/, loaded when first needed, so a cold start reads and
+ * evaluates only what its group's first request uses. Each zip carries its source maps (run with
  * NODE_OPTIONS=--enable-source-maps).
  */
 
@@ -40,12 +43,26 @@ export interface Bundle {
   readonly entry: string;
   readonly outfile: string;
   readonly external: readonly string[];
+  /**
+   * Modules the entry imports with `import()` become chunks of their own next to it
+   * (`chunks/`), loaded when first imported: a Lambda's cold start then evaluates only what its
+   * first request needs. Without it they are inlined into the one file.
+   */
+  readonly splitting?: boolean;
 }
 
-export async function bundle({ entry, outfile, external }: Bundle): Promise<void> {
+export async function bundle({ entry, outfile, external, splitting = false }: Bundle): Promise<void> {
   await build({
     entryPoints: [join(root, entry)],
-    outfile,
+    ...(splitting
+      ? {
+          splitting: true,
+          outdir: dirname(outfile),
+          entryNames: basename(outfile, '.mjs'),
+          chunkNames: 'chunks/[name]-[hash]',
+          outExtension: { '.js': '.mjs' },
+        }
+      : { outfile }),
     bundle: true,
     platform: 'node',
     // The one Node major everywhere: the container image, the Lambda runtime and `engines`.
@@ -65,6 +82,17 @@ export async function bundle({ entry, outfile, external }: Bundle): Promise<void
     external: [...external],
     logLevel: 'warning',
   });
+}
+
+/** Every file under `dir`, by its path relative to it (forward slashes, as zips name them). */
+function filesUnder(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path).split('\\').join('/')] = path;
+  }
+  return files;
 }
 
 function zip(files: Record<string, string>, zipPath: string): number {
@@ -116,14 +144,14 @@ export async function buildAll(
       label: `Lambda ${lambda.name}`,
       run: async () => {
         // Groups share the API bundle (LAMBDA_GROUP selects the routes at run time): build it once.
+        // Split, so each group's cold start loads only the chunks its routes use.
         const outfile = join(out, 'lambda', 'build', lambda.entry.replaceAll('/', '_'), `${lambda.file}.mjs`);
         if (!built.has(lambda.entry)) {
-          await bundle({ entry: lambda.entry, outfile, external: sdk });
-          built.set(lambda.entry, outfile);
+          await bundle({ entry: lambda.entry, outfile, external: sdk, splitting: true });
+          built.set(lambda.entry, dirname(outfile));
         }
-        const source = built.get(lambda.entry) as string;
         sizes[`lambda/${lambda.name}.zip`] = zip(
-          { [`${lambda.file}.mjs`]: source, [`${lambda.file}.mjs.map`]: `${source}.map` },
+          filesUnder(built.get(lambda.entry) as string),
           join(out, 'lambda', `${lambda.name}.zip`),
         );
       },

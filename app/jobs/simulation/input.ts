@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../zod-mini.js';
 
 /** Integration steps one job may take: bounds a run to a few seconds of CPU. */
 export const MAX_STEPS = 20_000_000;
@@ -13,43 +13,45 @@ const RK4_STABLE_STEP = 2.5;
 /**
  * The input of `POST /simulations`: a projectile with quadratic air drag. The API validates it
  * before anything is queued, and the simulation program validates it again (it trusts no file).
+ * zod's functional build (app/zod-mini.ts): the route table holds it, so every cold start builds it.
  */
 export const simulationInputSchema = z
-  .object({
+  .strictObject({
     model: z.literal('projectile-drag'),
-    massKg: z.number().positive().max(1e6),
+    massKg: z.number().check(z.positive(), z.maximum(1e6)),
     /** Frontal area the drag acts on. */
-    areaM2: z.number().positive().max(1e3),
-    dragCoefficient: z.number().min(0).max(10),
-    airDensityKgM3: z.number().min(0).max(100).default(1.225),
-    speedMS: z.number().min(0).max(10_000),
-    angleDeg: z.number().min(-90).max(90),
-    heightM: z.number().min(0).max(1e5).default(0),
-    gravityMS2: z.number().positive().max(1_000).default(9.80665),
-    timeStepS: z.number().min(1e-6).max(1).default(1e-3),
-    maxTimeS: z.number().positive().max(86_400).default(600),
+    areaM2: z.number().check(z.positive(), z.maximum(1e3)),
+    dragCoefficient: z.number().check(z.minimum(0), z.maximum(10)),
+    airDensityKgM3: z._default(z.number().check(z.minimum(0), z.maximum(100)), 1.225),
+    speedMS: z.number().check(z.minimum(0), z.maximum(10_000)),
+    angleDeg: z.number().check(z.minimum(-90), z.maximum(90)),
+    heightM: z._default(z.number().check(z.minimum(0), z.maximum(1e5)), 0),
+    gravityMS2: z._default(z.number().check(z.positive(), z.maximum(1_000)), 9.80665),
+    timeStepS: z._default(z.number().check(z.minimum(1e-6), z.maximum(1)), 1e-3),
+    maxTimeS: z._default(z.number().check(z.positive(), z.maximum(86_400)), 600),
     /** Simulated time between two trajectory samples in the result. */
-    sampleIntervalS: z.number().positive().max(3_600).default(0.1),
+    sampleIntervalS: z._default(z.number().check(z.positive(), z.maximum(3_600)), 0.1),
   })
-  .strict()
-  .refine((v) => v.maxTimeS / v.timeStepS <= MAX_STEPS, {
-    path: ['timeStepS'],
-    message: `maxTimeS / timeStepS must be at most ${MAX_STEPS} steps`,
-  })
-  .refine((v) => v.maxTimeS / v.sampleIntervalS <= 10_000, {
-    path: ['sampleIntervalS'],
-    message: 'at most 10000 samples (maxTimeS / sampleIntervalS)',
-  })
-  // A mass so small that the drag factor overflows (a denormal such as 5e-324) would fill the
-  // trajectory with NaN and still "succeed".
-  .refine((v) => Number.isFinite(dragFactor(v)), {
-    path: ['massKg'],
-    message: 'too small for this drag: ρ·C_d·A / 2m must be a finite number',
-  })
-  .refine((v) => dragStepStable(v), {
-    path: ['timeStepS'],
-    message: `too long for this much drag: the integration would not stay finite (needs 2·k·v·timeStepS ≤ ${RK4_STABLE_STEP}, k = ρ·C_d·A / 2m, v the larger of the launch and terminal speeds)`,
-  });
+  .check(
+    z.refine((v) => v.maxTimeS / v.timeStepS <= MAX_STEPS, {
+      path: ['timeStepS'],
+      message: `maxTimeS / timeStepS must be at most ${MAX_STEPS} steps`,
+    }),
+    z.refine((v) => v.maxTimeS / v.sampleIntervalS <= 10_000, {
+      path: ['sampleIntervalS'],
+      message: 'at most 10000 samples (maxTimeS / sampleIntervalS)',
+    }),
+    // A mass so small that the drag factor overflows (a denormal such as 5e-324) would fill the
+    // trajectory with NaN and still "succeed".
+    z.refine((v) => Number.isFinite(dragFactor(v)), {
+      path: ['massKg'],
+      message: 'too small for this drag: ρ·C_d·A / 2m must be a finite number',
+    }),
+    z.refine((v) => dragStepStable(v), {
+      path: ['timeStepS'],
+      message: `too long for this much drag: the integration would not stay finite (needs 2·k·v·timeStepS ≤ ${RK4_STABLE_STEP}, k = ρ·C_d·A / 2m, v the larger of the launch and terminal speeds)`,
+    }),
+  );
 
 /** k of dv/dt = -g ŷ - k |v| v: the drag deceleration per unit speed squared. */
 export function dragFactor(v: {
