@@ -1,4 +1,4 @@
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { configure as serverlessExpress } from '@vendia/serverless-express';
 import { createLambdaHandler } from '../app/lambda-handler.js';
 import { routes } from '../app/routes.js';
