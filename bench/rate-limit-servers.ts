@@ -14,11 +14,17 @@ import { createRedisClient } from '../app/redis.js';
 /**
  * The server side of the rate-limit benchmark: the same app with the limiter off and on, both in
  * this one process, so the load generator (in the benchmark's process) takes none of their CPU.
- * Talks to its parent over IPC: `ready` with the ports; on request, its CPU usage and the µs spent
- * inside the guard. Reads REDIS_URL and BENCH_PREFIX.
+ * Talks to its parent over IPC: `ready` with the ports; on request, its CPU usage, the µs spent
+ * inside the guard, and the µs of `count` sequential bare round trips (EVALSHA of `return 1` on a
+ * client built like the limiter's), the floor any Redis-backed guard pays. Reads REDIS_URL and
+ * BENCH_PREFIX.
  */
 
-type Message = { type: 'cpu' } | { type: 'guard-start' } | { type: 'guard-report' };
+type Message =
+  | { type: 'cpu' }
+  | { type: 'guard-start' }
+  | { type: 'guard-report' }
+  | { type: 'evalsha'; count: number };
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.BENCH_PREFIX ?? 'bench-rl:';
@@ -70,6 +76,21 @@ const guard = createRateLimitGuard({
   keyPrefix: prefix,
   logger: pino({ level: 'warn' }),
 });
+// The bare round trip: its own client, with the limiter's options, in this same event loop.
+const bare = createRedisClient({ url: redisUrl }, RATE_LIMIT_REDIS_OPTIONS);
+while (bare.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+const trivialSha = (await bare.script('LOAD', 'return 1')) as string;
+
+async function timeEvalsha(count: number): Promise<number[]> {
+  const micros: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = process.hrtime.bigint();
+    await bare.evalsha(trivialSha, 0);
+    micros.push(Number(process.hrtime.bigint() - started) / 1e3);
+  }
+  return micros;
+}
+
 const offPort = await listen(await appWith([]));
 const onPort = await listen(await appWith([timed(guard)]));
 
@@ -80,6 +101,9 @@ process.on('message', (message: Message) => {
     recordGuard = true;
     process.send?.({ type: 'guard-start' });
   }
+  if (message.type === 'evalsha') {
+    void timeEvalsha(message.count).then((micros) => process.send?.({ type: 'evalsha', micros }));
+  }
   if (message.type === 'guard-report') {
     recordGuard = false;
     process.send?.({ type: 'guard-report', micros: guardMicros });
@@ -88,6 +112,7 @@ process.on('message', (message: Message) => {
 // The parent ends this process; never outlive it.
 process.on('disconnect', () => {
   redis.disconnect();
+  bare.disconnect();
   process.exit(0);
 });
 process.send?.({ type: 'ready', offPort, onPort });
