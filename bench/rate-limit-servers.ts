@@ -10,6 +10,7 @@ import { createApp } from '../app/create-app.js';
 import { MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
 import { createRedisClient } from '../app/redis.js';
+import { routes } from '../app/routes.js';
 
 /**
  * The server side of the rate-limit benchmark: the same app with the limiter off and on, both in
@@ -59,6 +60,17 @@ async function appWith(guards: readonly RequestGuard[]): Promise<RequestListener
   );
 }
 
+function leadRoute() {
+  const route = routes.find((r) => r.method === 'GET' && r.path === '/leads/:leadId');
+  if (!route) throw new Error('no GET /leads/:leadId route');
+  return route;
+}
+
+/** An anonymous caller, for the one count that shapes the floor guard's headers. */
+function floorInvocation(): Parameters<RequestGuard>[0]['invocation'] {
+  return { headerPairs: [], sourceIp: '192.0.2.1' } as unknown as Parameters<RequestGuard>[0]['invocation'];
+}
+
 async function listen(app: RequestListener): Promise<number> {
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -93,6 +105,17 @@ async function timeEvalsha(count: number): Promise<number[]> {
 
 const offPort = await listen(await appWith([]));
 const onPort = await listen(await appWith([timed(guard)]));
+// The floor of any limiter that asks Redis: one bare round trip on the limiter's client, inside a
+// request of the same app, then headers like the limiter's (BENCH_FLOOR=1 probes it too).
+const floorHeaders = { ...(await guard({ route: leadRoute(), invocation: floorInvocation(), path: '/' })) };
+const floorPort = await listen(
+  await appWith([
+    async () => {
+      await redis.evalsha(trivialSha, 0);
+      return floorHeaders;
+    },
+  ]),
+);
 
 process.on('message', (message: Message) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
@@ -115,4 +138,4 @@ process.on('disconnect', () => {
   bare.disconnect();
   process.exit(0);
 });
-process.send?.({ type: 'ready', offPort, onPort });
+process.send?.({ type: 'ready', offPort, onPort, floorPort });

@@ -46,6 +46,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const PROBES = Number(process.env.BENCH_PROBES ?? 2_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** Also probe a floor guard: one bare EVALSHA on the limiter's client and constant headers. */
+const FLOOR = process.env.BENCH_FLOOR === '1';
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const PATH = '/leads/bench-1';
 /** Target: the limiter adds at most one bare round trip plus this, at p99. */
@@ -57,6 +59,7 @@ interface Servers {
   readonly child: ChildProcess;
   readonly offPort: number;
   readonly onPort: number;
+  readonly floorPort: number;
 }
 
 /** Starts bench/rate-limit-servers.ts on the server's core and waits for its ports. */
@@ -72,8 +75,8 @@ async function startServers(prefix: string): Promise<Servers> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, REDIS_URL, BENCH_PREFIX: prefix },
   });
-  const ready = await reply<{ offPort: number; onPort: number }>(child, 'ready');
-  return { child, offPort: ready.offPort, onPort: ready.onPort };
+  const ready = await reply<{ offPort: number; onPort: number; floorPort: number }>(child, 'ready');
+  return { child, offPort: ready.offPort, onPort: ready.onPort, floorPort: ready.floorPort };
 }
 
 /** The next message of a type from the server process, optionally after asking for it. */
@@ -126,6 +129,7 @@ interface Repetition {
   readonly added: { p50: number; p99: number };
   readonly evalsha: { p50: number; p99: number };
   readonly guard: { p50: number; p99: number };
+  readonly floor?: { p50: number; p99: number };
 }
 
 function quantiles(values: number[]): { p50: number; p99: number } {
@@ -140,14 +144,16 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
   const off: number[] = [];
   const on: number[] = [];
   const evalsha: number[] = [];
+  const floor: number[] = [];
   // Small blocks: load from anything else on the machine falls on all three alike. The order of
   // the two modes alternates, so neither always follows the bare round trips.
   const block = 20;
   for (let done = 0; done < PROBES; done += block) {
-    const modes = [
+    const modes: [number, number[]][] = [
       [offPort, off],
       [onPort, on],
-    ] as const;
+      ...(FLOOR ? [[servers.floorPort, floor] as [number, number[]]] : []),
+    ];
     for (const [port, into] of done % (2 * block) === 0 ? modes : [...modes].reverse()) {
       for (let i = 0; i < block; i += 1) {
         const { status, micros } = await timedGet(port);
@@ -169,10 +175,11 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
     added: { p50: n.p50 - o.p50, p99: n.p99 - o.p99 },
     evalsha: quantiles(evalsha),
     guard: quantiles(guardMicros),
+    ...(FLOOR ? { floor: quantiles(floor) } : {}),
   };
   const pass = result.added.p99 <= result.evalsha.p99 + SLACK_MICROS;
   console.log(
-    `  repetition ${rep}: p50/p99 ms: off ${ms(o.p50)}/${ms(o.p99)}, on ${ms(n.p50)}/${ms(n.p99)}, added ${ms(result.added.p50)}/${ms(result.added.p99)}, bare EVALSHA ${ms(result.evalsha.p50)}/${ms(result.evalsha.p99)}, inside guard ${ms(result.guard.p50)}/${ms(result.guard.p99)} → ${pass ? 'PASS' : 'MISS'}`,
+    `  repetition ${rep}: p50/p99 ms: off ${ms(o.p50)}/${ms(o.p99)}, on ${ms(n.p50)}/${ms(n.p99)}, added ${ms(result.added.p50)}/${ms(result.added.p99)}, bare EVALSHA ${ms(result.evalsha.p50)}/${ms(result.evalsha.p99)}, inside guard ${ms(result.guard.p50)}/${ms(result.guard.p99)}${result.floor ? `, floor guard added ${ms(result.floor.p50 - o.p50)}/${ms(result.floor.p99 - o.p99)}` : ''} → ${pass ? 'PASS' : 'MISS'}`,
   );
   return result;
 }
@@ -193,6 +200,10 @@ async function probeLatency(servers: Servers): Promise<void> {
   line('bare EVALSHA p99', (r) => r.evalsha.p99);
   line('inside guard p50', (r) => r.guard.p50);
   line('inside guard p99', (r) => r.guard.p99);
+  if (FLOOR) {
+    line('floor guard added p50', (r) => (r.floor?.p50 ?? Number.NaN) - r.off.p50);
+    line('floor guard added p99', (r) => (r.floor?.p99 ?? Number.NaN) - r.off.p99);
+  }
   line('added − EVALSHA p99', (r) => r.added.p99 - r.evalsha.p99);
   const added = median(reps.map((r) => r.added.p99));
   const bare = median(reps.map((r) => r.evalsha.p99));
