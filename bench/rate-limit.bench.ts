@@ -130,6 +130,9 @@ interface Repetition {
   readonly evalsha: { p50: number; p99: number };
   readonly guard: { p50: number; p99: number };
   readonly floor?: { p50: number; p99: number };
+  /** Server CPU µs per request the limiter adds (median block), and the floor guard adds. */
+  readonly cpuAdded: number;
+  readonly floorCpuAdded?: number;
 }
 
 function quantiles(values: number[]): { p50: number; p99: number } {
@@ -145,21 +148,26 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
   const on: number[] = [];
   const evalsha: number[] = [];
   const floor: number[] = [];
+  /** Server CPU µs per request, one figure per block. */
+  const cpu = { off: [] as number[], on: [] as number[], floor: [] as number[] };
   // Small blocks: load from anything else on the machine falls on all three alike. The order of
   // the two modes alternates, so neither always follows the bare round trips.
   const block = 20;
   for (let done = 0; done < PROBES; done += block) {
-    const modes: [number, number[]][] = [
-      [offPort, off],
-      [onPort, on],
-      ...(FLOOR ? [[servers.floorPort, floor] as [number, number[]]] : []),
+    const modes: [number, number[], number[]][] = [
+      [offPort, off, cpu.off],
+      [onPort, on, cpu.on],
+      ...(FLOOR ? [[servers.floorPort, floor, cpu.floor] as [number, number[], number[]]] : []),
     ];
-    for (const [port, into] of done % (2 * block) === 0 ? modes : [...modes].reverse()) {
+    for (const [port, into, cpuInto] of done % (2 * block) === 0 ? modes : [...modes].reverse()) {
+      const cpuBefore = await serverCpuMicros(servers);
       for (let i = 0; i < block; i += 1) {
         const { status, micros } = await timedGet(port);
         if (status !== 200) throw new Error(`probe got ${status}`);
         into.push(micros);
       }
+      // The IPC ask costs every mode alike; it cancels out of the differences.
+      cpuInto.push(((await serverCpuMicros(servers)) - cpuBefore) / block);
     }
     const bare = await reply<{ micros: number[] }>(servers.child, 'evalsha', { count: block });
     evalsha.push(...bare.micros);
@@ -176,10 +184,12 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
     evalsha: quantiles(evalsha),
     guard: quantiles(guardMicros),
     ...(FLOOR ? { floor: quantiles(floor) } : {}),
+    cpuAdded: median(cpu.on) - median(cpu.off),
+    ...(FLOOR ? { floorCpuAdded: median(cpu.floor) - median(cpu.off) } : {}),
   };
   const pass = result.added.p99 <= result.evalsha.p99 + SLACK_MICROS;
   console.log(
-    `  repetition ${rep}: p50/p99 ms: off ${ms(o.p50)}/${ms(o.p99)}, on ${ms(n.p50)}/${ms(n.p99)}, added ${ms(result.added.p50)}/${ms(result.added.p99)}, bare EVALSHA ${ms(result.evalsha.p50)}/${ms(result.evalsha.p99)}, inside guard ${ms(result.guard.p50)}/${ms(result.guard.p99)}${result.floor ? `, floor guard added ${ms(result.floor.p50 - o.p50)}/${ms(result.floor.p99 - o.p99)}` : ''} → ${pass ? 'PASS' : 'MISS'}`,
+    `  repetition ${rep}: p50/p99 ms: off ${ms(o.p50)}/${ms(o.p99)}, on ${ms(n.p50)}/${ms(n.p99)}, added ${ms(result.added.p50)}/${ms(result.added.p99)}, bare EVALSHA ${ms(result.evalsha.p50)}/${ms(result.evalsha.p99)}, inside guard ${ms(result.guard.p50)}/${ms(result.guard.p99)}${result.floor ? `, floor guard added ${ms(result.floor.p50 - o.p50)}/${ms(result.floor.p99 - o.p99)}` : ''}; server CPU added ${result.cpuAdded.toFixed(1)} µs/request${result.floorCpuAdded === undefined ? '' : ` (floor ${result.floorCpuAdded.toFixed(1)})`} → ${pass ? 'PASS' : 'MISS'}`,
   );
   return result;
 }
@@ -204,6 +214,10 @@ async function probeLatency(servers: Servers): Promise<void> {
     line('floor guard added p50', (r) => (r.floor?.p50 ?? Number.NaN) - r.off.p50);
     line('floor guard added p99', (r) => (r.floor?.p99 ?? Number.NaN) - r.off.p99);
   }
+  const cpuLine = (label: string, pick: (r: Repetition) => number) =>
+    console.log(`  ${label.padEnd(22)} ${formatSpread(spread(reps.map(pick)), 1)} µs`);
+  cpuLine('server CPU added/req', (r) => r.cpuAdded);
+  if (FLOOR) cpuLine('floor CPU added/req', (r) => r.floorCpuAdded ?? Number.NaN);
   line('added − EVALSHA p99', (r) => r.added.p99 - r.evalsha.p99);
   const added = median(reps.map((r) => r.added.p99));
   const bare = median(reps.map((r) => r.evalsha.p99));
@@ -256,6 +270,7 @@ async function throughput(servers: Servers, admin: Redis): Promise<void> {
   const off: number[] = [];
   const on: number[] = [];
   const cpu = { off: [] as number[], on: [] as number[], redis: [] as number[] };
+  const loadedAdded = { p50: [] as number[], p99: [] as number[] };
   for (let round = 1; round <= ROUNDS; round += 1) {
     // Alternate which mode goes first, so a machine getting busier or quieter favours neither.
     const offFirst = round % 2 === 1;
@@ -267,6 +282,8 @@ async function throughput(servers: Servers, admin: Redis): Promise<void> {
     cpu.off.push(plain.nodeMicros);
     cpu.on.push(limited.nodeMicros);
     cpu.redis.push(limited.redisMicros - plain.redisMicros);
+    loadedAdded.p50.push(limited.p50 - plain.p50);
+    loadedAdded.p99.push(limited.p99 - plain.p99);
     console.log(
       `  round ${round}/${ROUNDS}: limiter on ${limited.rps.toFixed(0)} req/s (p50 ${limited.p50} ms, p99 ${limited.p99} ms), off ${plain.rps.toFixed(0)} req/s (p50 ${plain.p50} ms, p99 ${plain.p99} ms)`,
     );
@@ -275,6 +292,9 @@ async function throughput(servers: Servers, admin: Redis): Promise<void> {
   const ratio = median(on.map((rps, i) => rps / (off[i] as number)));
   console.log(
     `Throughput: ${median(on).toFixed(0)} vs ${median(off).toFixed(0)} req/s → ratio ${ratio.toFixed(3)} (target ≥ 0.80) ${ratio >= 0.8 ? 'PASS' : 'MISS'}`,
+  );
+  console.log(
+    `Latency added under load (${CONNECTIONS} connections, autocannon): p50 ${formatSpread(spread(loadedAdded.p50), 2)} ms, p99 ${formatSpread(spread(loadedAdded.p99), 2)} ms`,
   );
   // CPU per request does not depend on what else the machine runs, unlike req/s on a shared box.
   const [offCpu, onCpu, redisCpu] = [median(cpu.off), median(cpu.on), median(cpu.redis)];

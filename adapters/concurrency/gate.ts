@@ -106,8 +106,8 @@ export class ConcurrencyGate {
             released = true;
             this.local.give(bounds.bounds);
             // Not awaited: the response is already on its way. On Lambda the command is written
-            // (auto-pipelining flushes within the event-loop turn) before the runtime reports the
-            // result and the environment can be frozen. If it is lost anyway, the lease still
+            // at once (or, inside a batch, when the code running now ends) before the runtime
+            // reports the result and the environment can be frozen. If it is lost anyway, the lease still
             // ends at the request's deadline.
             leases.release(bounds.bounds, leaseId).catch(() => {});
           },
