@@ -106,7 +106,7 @@ export class ConcurrencyGate {
             released = true;
             this.local.give(bounds.bounds);
             // Not awaited: the response is already on its way. On Lambda the command is written
-            // at once (or, inside a batch, when the code running now ends) before the runtime
+            // at once, or with a batch at the end of this event-loop turn, before the runtime
             // reports the result and the environment can be frozen. If it is lost anyway, the lease still
             // ends at the request's deadline.
             leases.release(bounds.bounds, leaseId).catch(() => {});

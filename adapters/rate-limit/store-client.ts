@@ -17,8 +17,7 @@ import type { Redis, RedisOptions } from 'ioredis';
  * script onto it), sends it only in the next setImmediate, and sends the next batch only once the
  * previous one has been answered, so under load a count could wait for another batch's round
  * trip before its own began. Alone on one core, a sequential EVALSHA cost 48 µs of CPU with it
- * and 19 µs without. Commands are written as they are issued instead; `batchWrites` keeps what
- * auto-pipelining was for here: a request's count and its concurrency lease leave in one write.
+ * and 19 µs without. `batchWrites` keeps what auto-pipelining was for: fewer, larger writes.
  */
 export const RATE_LIMIT_REDIS_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
@@ -38,12 +37,16 @@ function uncork(stream: Stream): void {
 }
 
 /**
- * Holds the client's writes until the code running now has finished (a microtask), so the
- * commands it issues (the rate limiter's count and the concurrency gate's lease, sent one after
- * the other without an await between them) reach Redis in one write and cost one round trip.
- * It waits for nothing else: the write leaves before the event loop moves on. Call it just before
- * sending; it does nothing while the client is not connected (commands then fail at once) or
- * when the writes are already held.
+ * Holds the client's writes until the end of this event-loop turn (setImmediate, when ioredis'
+ * auto-pipelining sent its batch), so the commands issued until then reach Redis in one write:
+ * a request's count and its concurrency lease (one round trip together), and under load the
+ * counts of every request read in the same poll. Unlike auto-pipelining, a batch never waits for
+ * the previous one to be answered and builds no Pipeline. Batching across requests mattered: on
+ * the ECS benchmark under load, writing each count at once instead (a microtask) cost the server
+ * about 50 µs more CPU per request and redis-server 6 µs more, while one request alone waits no
+ * longer for the end of the turn than for a microtask. Call it just before sending; it does
+ * nothing while the client is not connected (commands then fail at once) or when the writes are
+ * already held.
  */
 export function batchWrites(redis: Redis): void {
   if (redis.status !== 'ready') return;
@@ -51,5 +54,5 @@ export function batchWrites(redis: Redis): void {
   if (!stream || corked.has(stream)) return;
   corked.add(stream);
   stream.cork();
-  queueMicrotask(() => uncork(stream));
+  setImmediate(uncork, stream);
 }
