@@ -17,9 +17,18 @@ const BINARY_ENCODINGS = /\b(gzip|deflate|br|compress|zstd)\b/i;
 
 export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const mediaType = contentType.split(';', 1)[0]?.trim() ?? '';
-  return TEXT_TYPES.some((pattern) => pattern.test(mediaType));
+  let text = knownTypes.get(contentType);
+  if (text === undefined) {
+    const mediaType = contentType.split(';', 1)[0]?.trim() ?? '';
+    text = TEXT_TYPES.some((pattern) => pattern.test(mediaType));
+    // An API answers with a handful of types: remember them, but never let clients grow the map.
+    if (knownTypes.size < KNOWN_TYPES_LIMIT) knownTypes.set(contentType, text);
+  }
+  return text;
 }
+
+const KNOWN_TYPES_LIMIT = 64;
+const knownTypes = new Map<string, boolean>();
 
 /**
  * A body is sent as base64 when its content type is not text, or it is content-encoded. A body

@@ -39,8 +39,12 @@ export function decodeFormComponent(value: string): string {
  * prototype, `constructor` or `__proto__` is a name like any other, never an inherited member.
  */
 export function clientKeyedMap<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+  return Object.create(NOTHING_INHERITED) as Record<string, T>;
 }
+
+// The prototype of those maps: itself without a prototype, so nothing is inherited, while V8 keeps
+// the maps in its fast object layout (a prototype-less object is a slower hash table from birth).
+const NOTHING_INHERITED: object = Object.freeze(Object.create(null));
 
 /** Form-urlencoded query parsing: `+` and `%20` are spaces, repeated keys kept in order. */
 export function parseQuery(rawQuery: string): {
@@ -108,41 +112,41 @@ export function expressRequestToProxyEvent(
 ): APIGatewayProxyEvent {
   const { path, rawQuery } = splitUrl(req.originalUrl);
   const query = parseQuery(rawQuery);
-
-  const headers = clientKeyedMap<string>();
-  const multiValueHeaders = clientKeyedMap<string[]>();
-  for (const [name, value] of invocation.headerPairs) {
-    headers[name] = value;
-    const values = multiValueHeaders[name];
-    if (values) values.push(value);
-    else multiValueHeaders[name] = [value];
-  }
+  const pairs = invocation.headerPairs;
 
   const raw: unknown = req.body;
   const bodyBytes = Buffer.isBuffer(raw) && raw.length > 0 ? raw : undefined;
   const binary =
     bodyBytes !== undefined &&
     isBinaryBody(
-      { contentType: headers['content-type'], contentEncoding: headers['content-encoding'] },
+      {
+        contentType: lastHeader(pairs, 'content-type'),
+        contentEncoding: lastHeader(pairs, 'content-encoding'),
+      },
       bodyBytes,
     );
   const body = bodyBytes === undefined ? null : bodyBytes.toString(binary ? 'base64' : 'utf8');
 
-  const pathParameters = clientKeyedMap<string>();
-  for (const [name, value] of Object.entries(req.params ?? {})) {
-    if (typeof value === 'string') pathParameters[name] = value;
+  let pathParameters: Record<string, string> | null = null;
+  const params = req.params as Record<string, unknown> | undefined;
+  for (const name in params) {
+    const value = params[name];
+    if (typeof value !== 'string') continue;
+    pathParameters ??= clientKeyedMap<string>();
+    pathParameters[name] = value;
   }
   const resource = resourceOf(route.path);
+  const requestTimeEpoch = now.getTime();
 
   return {
     resource,
     path,
     httpMethod: req.method,
-    headers,
-    multiValueHeaders,
+    headers: singleHeaderMap(pairs),
+    multiValueHeaders: multiHeaderMap(pairs),
     queryStringParameters: query.single,
     multiValueQueryStringParameters: query.multi,
-    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    pathParameters,
     stageVariables: null,
     body,
     isBase64Encoded: binary,
@@ -156,7 +160,7 @@ export function expressRequestToProxyEvent(
       stage: invocation.stage,
       requestId: invocation.requestId,
       requestTime: formatRequestTime(now),
-      requestTimeEpoch: now.getTime(),
+      requestTimeEpoch,
       resourceId: resource,
       resourcePath: resource,
       identity: {
@@ -173,9 +177,33 @@ export function expressRequestToProxyEvent(
         principalOrgId: null,
         sourceIp: invocation.sourceIp,
         user: null,
-        userAgent: headers['user-agent'] ?? null,
+        userAgent: lastHeader(pairs, 'user-agent') ?? null,
         userArn: null,
       },
     },
   };
+}
+
+/** API Gateway's single-value map: the last value of a repeated header. */
+function singleHeaderMap(pairs: Invocation['headerPairs']): Record<string, string> {
+  const headers = clientKeyedMap<string>();
+  for (const [name, value] of pairs) headers[name] = value;
+  return headers;
+}
+
+function multiHeaderMap(pairs: Invocation['headerPairs']): Record<string, string[]> {
+  const headers = clientKeyedMap<string[]>();
+  for (const [name, value] of pairs) {
+    const values = headers[name];
+    if (values) values.push(value);
+    else headers[name] = [value];
+  }
+  return headers;
+}
+
+/** The value `headers[name]` will hold: the last of its lines. */
+function lastHeader(pairs: Invocation['headerPairs'], name: string): string | undefined {
+  let found: string | undefined;
+  for (const [key, value] of pairs) if (key === name) found = value;
+  return found;
 }

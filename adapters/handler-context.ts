@@ -24,8 +24,13 @@ class HandlerContext implements ApiHandlerContext {
     readonly functionName: string,
     private readonly deadlineAt: number,
     private readonly now: () => number,
-    readonly signal: AbortSignal,
+    private readonly abort: Abort,
   ) {}
+
+  /** Made on first read: most handlers never look at it, and an AbortController is not free. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   get invokedFunctionArn(): string {
     return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.functionName}`;
@@ -56,19 +61,49 @@ function unsupported(name: string): never {
   throw new Error(`context.${name}() is not supported: return a result from the async handler instead`);
 }
 
+/**
+ * An AbortController made only when its signal is first read. Aborting before that is kept, so
+ * a signal read later starts aborted with the same reason: what the handler sees is the same as
+ * with a controller made up front.
+ */
+export class Abort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+
+  /** `watch` runs when the signal is first read and not yet aborted: the place to start listening for what aborts it. */
+  constructor(private readonly watch?: (abort: Abort) => void) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+      else this.watch?.(this);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 export function createHandlerContext(options: {
   requestId: string;
   functionName: string;
   deadlineAt: number;
   now?: () => number;
-  /** Fires at the deadline (and when the client goes away); a fresh, never-firing one if absent. */
-  signal?: AbortSignal;
+  /** Fires at the deadline (and when the client goes away); a never-firing one if absent. */
+  abort?: Abort;
 }): ApiHandlerContext {
   return new HandlerContext(
     options.requestId,
     options.functionName,
     options.deadlineAt,
     options.now ?? Date.now,
-    options.signal ?? new AbortController().signal,
+    options.abort ?? new Abort(),
   );
 }

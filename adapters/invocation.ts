@@ -40,6 +40,13 @@ export function headerMapPairs(headers: Record<string, string | string[] | undef
   return pairs;
 }
 
+/** Every value of one header, in the order received (names already lower-cased). */
+export function valuesOf(pairs: readonly (readonly [string, string])[], name: string): string[] {
+  const values: string[] = [];
+  for (const [key, value] of pairs) if (key === name) values.push(value);
+  return values;
+}
+
 /** On ECS: a fresh request id, the client from the right-most X-Forwarded-For or the socket. */
 export function ecsInvocationResolver(options: {
   stage: string;
@@ -52,7 +59,8 @@ export function ecsInvocationResolver(options: {
       runtime: 'ecs',
       requestId: randomUUID(),
       sourceIp: clientAddress({
-        forwardedFor: req.headers['x-forwarded-for'],
+        // From the raw lines: `req.headers` is built on first use, and most requests never need it.
+        forwardedFor: options.trustForwardedFor ? valuesOf(headerPairs, 'x-forwarded-for') : undefined,
         socketAddress: req.socket?.remoteAddress,
         trustForwardedFor: options.trustForwardedFor,
       }),

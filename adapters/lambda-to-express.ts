@@ -4,7 +4,7 @@ import type { RouteDefinition } from '../app/routes.js';
 import type { ApiHandler } from '../handlers/types.js';
 import { sendError } from './error-response.js';
 import { expressRequestToProxyEvent } from './express-request-to-event.js';
-import { createHandlerContext } from './handler-context.js';
+import { Abort, createHandlerContext } from './handler-context.js';
 import { ClientClosedRequestError, GatewayTimeoutError, InternalError } from './http-error.js';
 import type { Invocation } from './invocation.js';
 import { malformedResultReason, proxyResultToExpressResponse } from './proxy-result-to-express.js';
@@ -77,18 +77,31 @@ export function lambdaToExpress(
         ? routeDeadline
         : Math.min(routeDeadline, invocation.platformDeadline - margin);
 
-    let extraHeaders: Record<string, string> = {};
+    let extraHeaders: Readonly<Record<string, string>> = NO_HEADERS;
     let timer: NodeJS.Timeout | undefined;
     // Tells the handler when its answer can no longer reach the client: at the deadline, or when
     // the client went away first. A handler with side effects (POST /simulations) undoes them then.
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
-    };
-    res.once('close', onClose);
-    const finished: (() => void)[] = [];
+    // Only a socket's client can go away mid-request (on Lambda the service holds the connection),
+    // and only a handler that reads its signal can care: the listener starts then.
+    let onClose: (() => void) | undefined;
+    const abort = new Abort(
+      invocation.runtime === 'ecs'
+        ? (self) => {
+            const gone = () => {
+              if (!res.writableFinished) self.abort(new ClientClosedRequestError());
+            };
+            if (res.destroyed || req.socket?.destroyed) gone();
+            else {
+              onClose = gone;
+              res.once('close', gone);
+            }
+          }
+        : undefined,
+    );
+    let finished: (() => void)[] | undefined;
     const onFinished = (step: () => void) => {
-      finished.push(step);
+      if (finished) finished.push(step);
+      else finished = [step];
     };
     try {
       for (const guard of guards) {
@@ -105,14 +118,14 @@ export function lambdaToExpress(
         requestId: invocation.requestId,
         functionName: invocation.functionName,
         deadlineAt,
-        signal: controller.signal,
+        abort,
       });
       // Past its deadline the handler's eventual result is dropped; its signal has told it so.
       const result: unknown = await new Promise((resolve, reject) => {
         timer = setTimeout(
           () => {
             const timeout = new GatewayTimeoutError(route.timeoutMs);
-            controller.abort(timeout);
+            abort.abort(timeout);
             reject(timeout);
           },
           Math.max(0, deadlineAt - Date.now()),
@@ -133,15 +146,33 @@ export function lambdaToExpress(
       sendError(res, error, options.logger, extraHeaders);
     } finally {
       clearTimeout(timer);
-      res.off('close', onClose);
+      if (onClose) res.off('close', onClose);
       // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
-      for (const step of finished) step();
+      if (finished) for (const step of finished) step();
     }
   };
 }
 
-/** RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * RFC 9112: a request has a body when it says so with Content-Length (> 0) or Transfer-Encoding.
+ * Read from the raw header lines: `req.headers` is built on first use, and most requests never
+ * need it.
+ */
 function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  const raw = req.rawHeaders;
+  if (raw.length === 0) {
+    // A request made in memory may carry only the joined map.
+    const declared = req.headers['content-length'];
+    return req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
+  }
+  let length: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+    if (length === undefined && name.length === 14 && name.toLowerCase() === 'content-length')
+      length = raw[i + 1];
+  }
+  return length !== undefined && length !== '0';
 }

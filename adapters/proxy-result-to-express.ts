@@ -61,40 +61,42 @@ export function proxyResultToExpressResponse(
   res: Response,
   extraHeaders: Readonly<Record<string, string>> = {},
 ): void {
-  // No prototype: a header named `__proto__` must stay a header.
-  const merged: Record<string, HeaderValue | readonly HeaderValue[]> = Object.create(null);
-  for (const name in extraHeaders) merged[name.toLowerCase()] = extraHeaders[name] as string;
+  // The status was validated with the result (malformedResultReason); Express's res.status()
+  // would check it again on every request.
+  res.statusCode = result.statusCode;
+  // Later sets win: Node keys headers case-insensitively, so `headers` override the guards'
+  // headers and `multiValueHeaders` override both, name by name.
+  for (const name in extraHeaders) setHeader(res, name, extraHeaders[name] as string);
   const single = result.headers;
-  if (single) for (const name in single) merged[name.toLowerCase()] = single[name] as HeaderValue;
+  if (single) for (const name in single) setHeader(res, name, single[name] as HeaderValue);
   const multi = result.multiValueHeaders;
-  if (multi) for (const name in multi) merged[name.toLowerCase()] = multi[name] as HeaderValue[];
+  if (multi) {
+    for (const name in multi) {
+      const values = multi[name] as readonly HeaderValue[];
+      setHeader(res, name, values.length === 1 ? (values[0] as HeaderValue) : values.map(String));
+    }
+  }
 
   const bodyText = result.body ?? '';
   // Text goes out as a string: Node then writes headers and body in one chunk (a Buffer costs a
   // second write), on ECS sockets and in serverless-express alike.
   const body: string | Buffer = result.isBase64Encoded ? Buffer.from(bodyText, 'base64') : bodyText;
   const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-  if (length > 0 && merged['content-type'] === undefined) {
+  if (length > 0 && !res.hasHeader('content-type')) {
     let type = 'text/plain; charset=utf-8';
     if (result.isBase64Encoded) type = 'application/octet-stream';
     else if (looksLikeJson(bodyText)) type = 'application/json; charset=utf-8';
-    merged['content-type'] = type;
-  }
-  // Framing is ours to decide: a handler's stale length or chunking header must not corrupt the reply.
-  delete merged['content-length'];
-  delete merged['transfer-encoding'];
-  delete merged.connection;
-
-  // The status was validated with the result (malformedResultReason); Express's res.status()
-  // would check it again on every request.
-  res.statusCode = result.statusCode;
-  for (const name in merged) {
-    const value = merged[name] as HeaderValue | readonly HeaderValue[];
-    res.setHeader(
-      name,
-      Array.isArray(value) ? (value.length === 1 ? String(value[0]) : value.map(String)) : String(value),
-    );
+    res.setHeader('content-type', type);
   }
   res.setHeader('content-length', String(length));
   res.end(body);
+}
+
+/** Framing is ours to decide: a handler's stale length or chunking header must not corrupt the reply. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection']);
+
+function setHeader(res: Response, name: string, value: HeaderValue | readonly string[]): void {
+  const lower = name.toLowerCase();
+  if (FRAMING.has(lower)) return;
+  res.setHeader(lower, typeof value === 'object' ? value : String(value));
 }

@@ -8,12 +8,15 @@
 export function rightMostForwardedFor(header: string | readonly string[] | undefined): string | undefined {
   if (header === undefined) return undefined;
   const joined = typeof header === 'string' ? header : header.join(',');
-  const entries = joined
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0);
-  const last = entries.at(-1);
-  return last === undefined ? undefined : normalizeAddress(last);
+  // The last non-empty entry, found from the end without splitting the whole list.
+  let end = joined.length;
+  while (end > 0) {
+    const comma = joined.lastIndexOf(',', end - 1);
+    const entry = joined.slice(comma + 1, end).trim();
+    if (entry.length > 0) return normalizeAddress(entry);
+    end = comma === -1 ? 0 : comma;
+  }
+  return undefined;
 }
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`, so one client has one key whichever socket family it used. */

@@ -1,10 +1,11 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { createCorsSteps } from '../adapters/cors.js';
+import { type CorsSteps, createCorsSteps } from '../adapters/cors.js';
 import type { CorsSettings } from '../adapters/cors-settings.js';
 import { sendError } from '../adapters/error-response.js';
 import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js';
 import type { InvocationResolver } from '../adapters/invocation.js';
 import { lambdaToExpress, type RequestGuard } from '../adapters/lambda-to-express.js';
+import { RouteMatcher } from '../adapters/route-matcher.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import { routes as defaultRoutes, type RouteDefinition } from './routes.js';
 
@@ -35,26 +36,25 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   app.enable('case sensitive routing');
   app.enable('strict routing');
 
-  app.use(invocationAndLogging(deps, options.resolveInvocation));
-
   const methodsByPath = allowedMethodsByPath(routes);
-  // Before the routes and their guards: preflights never spend a client's quota.
   const cors = createCorsSteps(options.cors, deps.logger);
-  if (cors.enabled) app.use(cors.responseHeaders);
-  for (const [path, methods] of methodsByPath) app.options(path, cors.optionsFor([...methods].sort()));
-
-  for (const route of routes) {
-    const handler = route.handler(deps);
-    const method = route.method.toLowerCase() as Lowercase<RouteDefinition['method']>;
-    app[method](
-      route.path,
-      lambdaToExpress(route, handler, {
+  const matcher = new RouteMatcher(
+    routes.map((route) => ({
+      method: route.method,
+      path: route.path,
+      target: lambdaToExpress(route, route.handler(deps), {
         logger: deps.logger,
         guards: options.guards ?? [],
         maxBodyBytes: options.maxBodyBytes,
       }),
-    );
-  }
+    })),
+  );
+  // One Express layer before a route's handler runs (a native app has one too): the invocation,
+  // the CORS headers and the route found in one step, instead of the router walking a layer per
+  // route, per OPTIONS answer and per 405 answer for every request.
+  app.use(front(deps, options.resolveInvocation, cors, matcher));
+  // What no route of the table takes: preflights and other OPTIONS, before the 405s.
+  for (const [path, methods] of methodsByPath) app.options(path, cors.optionsFor([...methods].sort()));
 
   // A known path with another method: 405 with Allow, from the app itself (serverless-express
   // would answer 500 for anything the app leaves unanswered).
@@ -81,6 +81,17 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   return app;
 }
 
+const pendingAnswers = new WeakMap<object, Promise<void>>();
+
+/**
+ * Settles once the route handling this request has answered; undefined when the app answered
+ * it synchronously (404, 405, OPTIONS) or has not seen it. The Lambda entry waits on it rather
+ * than listening for the response's end (app/lambda-handler.ts).
+ */
+export function answerOf(req: object): Promise<void> | undefined {
+  return pendingAnswers.get(req);
+}
+
 /** Each path's methods; GET brings HEAD, as Express answers HEAD with the GET route. */
 function allowedMethodsByPath(routes: readonly RouteDefinition[]): Map<string, Set<string>> {
   const methodsByPath = new Map<string, Set<string>>();
@@ -93,33 +104,69 @@ function allowedMethodsByPath(routes: readonly RouteDefinition[]): Map<string, S
   return methodsByPath;
 }
 
-/** Attaches the invocation, echoes the request id, and writes one log line per request. */
-function invocationAndLogging(deps: HandlerDeps, resolveInvocation: InvocationResolver): RequestHandler {
+/**
+ * Attaches the invocation, echoes the request id, writes one log line per request, adds the CORS
+ * response headers, then hands a request of the route table to its handler; anything else goes on
+ * to the rest of the app (OPTIONS, 405, 404, and the error handler for a malformed path).
+ */
+function front(
+  deps: HandlerDeps,
+  resolveInvocation: InvocationResolver,
+  cors: CorsSteps,
+  matcher: RouteMatcher<RequestHandler>,
+): RequestHandler {
+  const route: RequestHandler = (req, res, next) => {
+    let found: ReturnType<typeof matcher.find>;
+    try {
+      found = matcher.find(req.method, req.path);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    if (found === undefined) {
+      next();
+      return;
+    }
+    req.params = found.params;
+    // lambdaToExpress answers every failure itself; a rejection here would be a bug in it.
+    const answered = (found.target(req, res, next) as Promise<void> | undefined)?.catch(next);
+    if (answered) pendingAnswers.set(req, answered);
+  };
+  const afterCors: RequestHandler = cors.enabled
+    ? (req, res, next) => {
+        cors.responseHeaders(req, res, (error?: unknown) => (error ? next(error) : route(req, res, next)));
+      }
+    : route;
   return (req, res, next) => {
     const invocation = resolveInvocation(req);
     res.locals.invocation = invocation;
     res.locals.requestId = invocation.requestId;
     res.setHeader('x-request-id', invocation.requestId);
-    if (!deps.logger.isLevelEnabled('info')) {
-      next();
-      return;
-    }
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      deps.logger.info(
-        {
-          method: req.method,
-          path: req.path,
-          route: res.locals.route ?? null,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-          requestId: invocation.requestId,
-          runtime: invocation.runtime,
-          sourceIp: invocation.sourceIp,
-        },
-        'request',
-      );
-    });
-    next();
+    if (deps.logger.isLevelEnabled('info')) logWhenFinished(deps, req, res, invocation);
+    afterCors(req, res, next);
   };
+}
+
+function logWhenFinished(
+  deps: HandlerDeps,
+  req: express.Request,
+  res: express.Response,
+  invocation: ReturnType<InvocationResolver>,
+): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    deps.logger.info(
+      {
+        method: req.method,
+        path: req.path,
+        route: res.locals.route ?? null,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        requestId: invocation.requestId,
+        runtime: invocation.runtime,
+        sourceIp: invocation.sourceIp,
+      },
+      'request',
+    );
+  });
 }

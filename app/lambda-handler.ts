@@ -14,10 +14,11 @@ import {
   type LambdaHttpResponse,
   MalformedEventError,
 } from '../adapters/event-sources/lambda-http.js';
+import { clientKeyedMap } from '../adapters/express-request-to-event.js';
 import { InternalError } from '../adapters/http-error.js';
 import { type LambdaInvoke, lambdaInvocationResolver } from '../adapters/invocation.js';
 import type { HandlerDeps } from '../handlers/types.js';
-import { type CreateAppOptions, createApp } from './create-app.js';
+import { answerOf, type CreateAppOptions, createApp } from './create-app.js';
 
 /** Takes any event: a malformed one is answered with the JSON error, never a throw. */
 export type LambdaHttpHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -51,8 +52,17 @@ export function createLambdaHandler(
   });
   const proxy = serverlessExpress({
     app,
-    // Our own reader and writer for every source (the name only makes serverless-express answer
-    // its own failures through `getResponse` instead of failing the invocation).
+    // How serverless-express hands a request to the app. For a request without a body it returns
+    // when the route has answered, so the response is complete when serverless-express looks and
+    // it need not listen for its end. A request with a body returns at once, as by default: the
+    // body parser, refusing a body, waits for serverless-express to mark the request complete,
+    // which it does only after this returns.
+    framework: {
+      sendRequest: ({ request, response }: { request: { body?: unknown }; response: object }) => {
+        app(request as never, response as never);
+        return request.body === undefined ? answerOf(request) : undefined;
+      },
+    },
     eventSourceName: 'AWS_API_GATEWAY_V1',
     eventSource: {
       getRequest: () => toNodeRequest(current().request),
@@ -102,8 +112,8 @@ export function createLambdaHandler(
 
 /** The request serverless-express hands to the app, from the checked request. */
 function toNodeRequest(request: LambdaHttpRequest) {
-  // Repeats joined the way Node joins them on ECS; a null prototype, so no name is special.
-  const headers: Record<string, string> = Object.create(null);
+  // Repeats joined the way Node joins them on ECS; nothing inherited, so no name is special.
+  const headers = clientKeyedMap<string>();
   for (const [name, value] of request.headerPairs) {
     const previous = headers[name];
     headers[name] = previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`;

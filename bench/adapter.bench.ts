@@ -1,163 +1,107 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configure as serverlessExpress } from '@vendia/serverless-express';
-import autocannon from 'autocannon';
-import { pino } from 'pino';
-import { createLambdaHandler } from '../app/lambda-handler.js';
-import { type LeadStore, MemoryLeadStore } from '../app/leads/lead-store.js';
-import { DrainState } from '../app/readiness.js';
-import { routes } from '../app/routes.js';
-import type { HandlerDeps } from '../handlers/types.js';
-import { nativeApp } from './adapter-servers.js';
+import { cpuPlan, onCores } from './support/cpus.js';
+import { type BenchServer, generateLoad, startBenchServer } from './support/load.js';
+import { formatSpread, median, spread } from './support/stats.js';
 
 /**
- * The adapter's cost, against the same logic written natively, in this one process:
- * - ECS path: requests/s of GET /leads/:leadId through createApp + lambdaToExpress vs a plain
- *   Express route; both apps in one server process (bench/adapter-servers.ts), autocannon in
- *   this one over loopback, alternating rounds. Target ratio ≥ 0.90.
- * - Lambda path: warm µs per invocation of our Lambda handler vs bare serverless-express around
- *   the plain route, same ALB event, in this process. Target: ours adds ≤ 25 %.
- * Rate limiting is off here (bench/rate-limit.bench.ts measures it).
+ * What the adapter costs, against the same logic written natively, measured in one run:
+ * - ECS path: GET /leads/:leadId through createApp + lambdaToExpress (every route of the table
+ *   mounted, rate limiting off) vs a plain Express route. Each app in its own server process, both
+ *   pinned to the same server core; each loaded by its own autocannon process on the other
+ *   core(s). In a round both are loaded at the same time, so the kernel shares the core between
+ *   them evenly and whatever else the machine runs slows both alike (BENCH_MODE=alternate loads
+ *   them one after the other instead, the order alternating). Two figures per round: the req/s
+ *   ratio, and the server's CPU µs per request (native ÷ ours). Target: req/s ratio ≥ 0.95.
+ * - Lambda path (bench/adapter-lambda.ts, own process on the server core): warm µs per invoke of
+ *   our Lambda handler ÷ bare serverless-express around the native route. Target: ≤ +10 %.
+ * Memory under load is bench/adapter-memory.bench.ts; the rate limiter's cost is
+ * bench/rate-limit.bench.ts.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const INVOKES = Number(process.env.BENCH_INVOKES ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TARGET = 0.95;
+const TOGETHER = (process.env.BENCH_MODE ?? 'together') === 'together';
+const plan = cpuPlan();
 
-async function seeded(): Promise<LeadStore> {
-  const store = new MemoryLeadStore();
-  await store.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
-  return store;
+interface Round {
+  readonly rps: number;
+  readonly cpuMicrosPerRequest: number;
 }
 
-function deps(leads: LeadStore): HandlerDeps {
-  return { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() };
-}
-
-async function load(url: string, seconds: number): Promise<number> {
-  const result = await autocannon({ url, connections: 32, pipelining: 1, duration: seconds });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** Starts bench/adapter-servers.ts (both apps in one process) and reads their URLs. */
-async function startServers(): Promise<{ child: ChildProcess; ours: string; native: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'adapter-servers.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
-  });
-  return { child, ...(JSON.parse(line) as { ours: string; native: string }) };
+async function measure(server: BenchServer, seconds: number): Promise<Round> {
+  const before = await server.usage();
+  const result = await generateLoad(plan, { url: server.url, connections: CONNECTIONS, seconds });
+  const after = await server.usage();
+  return { rps: result.rps, cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / result.requests };
 }
 
 async function ecsPath(): Promise<void> {
-  const servers = await startServers();
+  const servers = {
+    ours: await startBenchServer(plan, join(here, 'adapter-servers.ts'), ['ours']),
+    native: await startBenchServer(plan, join(here, 'adapter-servers.ts'), ['native']),
+  };
   try {
-    await load(servers.ours, 1);
-    await load(servers.native, 1);
-    const ratios: number[] = [];
-    const oursRps: number[] = [];
-    const nativeRps: number[] = [];
+    // Warm both (JIT, sockets) before anything counts.
+    await measure(servers.ours, 2);
+    await measure(servers.native, 2);
+    const rpsRatios: number[] = [];
+    const cpuRatios: number[] = [];
+    const ours: Round[] = [];
+    const native: Round[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
-      // Alternate which goes first, so a drift in the machine's load favours neither.
-      const first = round % 2 === 1 ? 'native' : 'ours';
-      const a = await load(servers[first], SECONDS);
-      const b = await load(servers[first === 'native' ? 'ours' : 'native'], SECONDS);
-      const [ours, native] = first === 'native' ? [b, a] : [a, b];
-      oursRps.push(ours);
-      nativeRps.push(native);
-      ratios.push(ours / native);
+      let o: Round;
+      let n: Round;
+      if (TOGETHER) {
+        [o, n] = await Promise.all([measure(servers.ours, SECONDS), measure(servers.native, SECONDS)]);
+      } else if (round % 2 === 1) {
+        // Alternate which goes first, so a drift in the machine's load favours neither.
+        n = await measure(servers.native, SECONDS);
+        o = await measure(servers.ours, SECONDS);
+      } else {
+        o = await measure(servers.ours, SECONDS);
+        n = await measure(servers.native, SECONDS);
+      }
+      ours.push(o);
+      native.push(n);
+      rpsRatios.push(o.rps / n.rps);
+      cpuRatios.push(n.cpuMicrosPerRequest / o.cpuMicrosPerRequest);
       console.log(
-        `  round ${round}/${ROUNDS}: lambdaToExpress ${ours.toFixed(0)} req/s, native ${native.toFixed(0)} req/s, ratio ${(ours / native).toFixed(3)}`,
+        `  round ${round}/${ROUNDS}: lambdaToExpress ${o.rps.toFixed(0)} req/s (CPU ${o.cpuMicrosPerRequest.toFixed(1)} µs/req), native ${n.rps.toFixed(0)} req/s (CPU ${n.cpuMicrosPerRequest.toFixed(1)} µs/req), ratio ${(o.rps / n.rps).toFixed(3)}`,
       );
     }
-    const ratio = median(ratios);
+    const rps = spread(rpsRatios);
+    const cpu = spread(cpuRatios);
     console.log(
-      `ECS path: ${median(oursRps).toFixed(0)} vs ${median(nativeRps).toFixed(0)} req/s → ratio ${ratio.toFixed(3)} (median of paired rounds; target ≥ 0.90) ${ratio >= 0.9 ? 'PASS' : 'MISS'}`,
+      `ECS path: ${median(ours.map((r) => r.rps)).toFixed(0)} vs ${median(native.map((r) => r.rps)).toFixed(0)} req/s; req/s ratio ${formatSpread(rps)}; CPU per request native ÷ ours ${formatSpread(cpu)} (${median(ours.map((r) => r.cpuMicrosPerRequest)).toFixed(1)} vs ${median(native.map((r) => r.cpuMicrosPerRequest)).toFixed(1)} µs) → target ≥ ${TARGET} ${rps.median >= TARGET ? 'PASS' : 'MISS'}`,
     );
   } finally {
-    servers.child.kill();
+    await servers.ours.stop();
+    await servers.native.stop();
   }
 }
 
-const albEvent = () => ({
-  requestContext: {
-    elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/1' },
-  },
-  httpMethod: 'GET',
-  path: '/leads/bench-1',
-  queryStringParameters: {},
-  headers: { host: 'bench.example.com', 'x-forwarded-for': '203.0.113.7', accept: 'application/json' },
-  body: '',
-  isBase64Encoded: false,
-});
-const context = {
-  awsRequestId: 'bench',
-  functionName: 'api-bench',
-  getRemainingTimeInMillis: () => 30_000,
-} as never;
-
-async function perInvokeMicros(invoke: () => Promise<unknown>, count: number): Promise<number> {
-  for (let i = 0; i < 1_000; i += 1) await invoke();
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < count; i += 1) await invoke();
-  return Number(process.hrtime.bigint() - started) / 1e3 / count;
+function lambdaPath(): void {
+  const [command, args] = onCores(plan.server, process.execPath, [
+    '--import',
+    'tsx',
+    join(here, 'adapter-lambda.ts'),
+  ]);
+  const run = spawnSync(command, args, { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`the Lambda path benchmark exited with ${run.status}`);
 }
 
-async function lambdaPath(): Promise<void> {
-  const ours = createLambdaHandler(deps(await seeded()), {
-    stage: 'bench',
-    maxBodyBytes: 256 * 1024,
-    routes,
-  }).handler;
-  const bare = serverlessExpress({ app: nativeApp(await seeded()), logSettings: { level: 'error' } });
-  const check = (await ours(albEvent() as never, context)) as { statusCode: number };
-  const checkBare = (await bare(albEvent(), context, () => {})) as { statusCode: number };
-  if (check.statusCode !== 200 || checkBare.statusCode !== 200)
-    throw new Error('bench handlers do not answer 200');
-  const oursUs: number[] = [];
-  const bareUs: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 1; round <= ROUNDS; round += 1) {
-    const runBare = () =>
-      perInvokeMicros(() => bare(albEvent(), context, () => {}) as Promise<unknown>, INVOKES);
-    const runOurs = () => perInvokeMicros(() => ours(albEvent() as never, context), INVOKES);
-    // Alternate which goes first, so a drift in the machine's load favours neither.
-    let o2: number;
-    let b2: number;
-    if (round % 2 === 1) {
-      b2 = await runBare();
-      o2 = await runOurs();
-    } else {
-      o2 = await runOurs();
-      b2 = await runBare();
-    }
-    oursUs.push(o2);
-    bareUs.push(b2);
-    ratios.push(o2 / b2);
-    console.log(
-      `  round ${round}/${ROUNDS}: ours ${o2.toFixed(1)} µs, bare serverless-express ${b2.toFixed(1)} µs, ratio ${(o2 / b2).toFixed(3)}`,
-    );
-  }
-  const added = median(ratios) - 1;
-  console.log(
-    `Lambda path: ${median(oursUs).toFixed(1)} vs ${median(bareUs).toFixed(1)} µs per warm invoke → adds ${(added * 100).toFixed(1)} % (median of paired rounds; target ≤ 25 %) ${added <= 0.25 ? 'PASS' : 'MISS'}`,
-  );
-}
-
-console.log(`adapter bench: ${ROUNDS} rounds, ${SECONDS} s of load per round, ${INVOKES} invokes per round`);
-await ecsPath();
-await lambdaPath();
+console.log(
+  `adapter bench: ${ROUNDS} rounds, ${SECONDS} s of load per round, ${CONNECTIONS} connections, ${TOGETHER ? 'both apps loaded at once' : 'apps loaded in turn'}; ${plan.describe}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+// BENCH_ONLY=ecs or BENCH_ONLY=lambda runs one path.
+const only = process.env.BENCH_ONLY;
+if (only !== 'lambda') await ecsPath();
+if (only !== 'ecs') lambdaPath();

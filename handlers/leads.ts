@@ -12,7 +12,7 @@ export const leadInputSchema = z
   .strict();
 
 /** Any printable text up to 128 characters without a slash: ids arrive percent-decoded. */
-const leadIdSchema = z
+export const leadIdSchema = z
   .string()
   .min(1)
   .max(128, 'at most 128 characters')

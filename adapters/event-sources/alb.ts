@@ -1,3 +1,4 @@
+import { valuesOf } from '../invocation.js';
 import { rightMostForwardedFor } from '../source-ip.js';
 import {
   checkHeaderNames,
@@ -10,7 +11,9 @@ import {
   readBody,
   readMethod,
   readPath,
+  requestLineQuery,
   responseHeaderLists,
+  singleValueHeaders,
   singleValuePairs,
 } from './lambda-http.js';
 
@@ -41,18 +44,14 @@ export const albEventSource: EventSourceAdapter = {
       method: readMethod(event.httpMethod, 'httpMethod'),
       path: readPath(event.path, 'path'),
       // Still encoded as sent; a character a request line cannot carry is encoded as on ECS.
-      rawQuery: rawQuery.replace(/[^\x21-\x7e]|#/gu, (char) => encodeURIComponent(char)),
+      rawQuery: requestLineQuery(rawQuery),
       headerPairs,
       body: readBody(event),
-      sourceIp:
-        rightMostForwardedFor(
-          headerPairs.filter(([name]) => name === 'x-forwarded-for').map(([, value]) => value),
-        ) ?? '',
+      sourceIp: rightMostForwardedFor(valuesOf(headerPairs, 'x-forwarded-for')) ?? '',
     };
   },
 
   write(event, response) {
-    const lists = responseHeaderLists(response.headers);
     const common = {
       statusCode: response.statusCode,
       body: response.body,
@@ -60,13 +59,14 @@ export const albEventSource: EventSourceAdapter = {
     };
     // The response must use the same mode as the request: the target group's setting decides both.
     if (isRecord(event.multiValueHeaders)) {
-      return { ...common, multiValueHeaders: Object.fromEntries(lists.map((h) => [h.name, h.values])) };
+      return {
+        ...common,
+        multiValueHeaders: Object.fromEntries(
+          responseHeaderLists(response.headers).map((h) => [h.name, h.values]),
+        ),
+      };
     }
-    return { ...common, headers: Object.fromEntries(lists.map((h) => [h.name, singleValue(h)])) };
+    // Single-value mode carries one value per name: cookies cannot be joined, so the first is kept.
+    return { ...common, headers: singleValueHeaders(response.headers) };
   },
 };
-
-/** Single-value mode carries one value per name: cookies cannot be joined, so the first is kept. */
-function singleValue(header: { name: string; values: string[] }): string {
-  return header.name === 'set-cookie' ? (header.values[0] ?? '') : header.values.join(', ');
-}

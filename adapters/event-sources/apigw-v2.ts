@@ -8,6 +8,7 @@ import {
   readBody,
   readMethod,
   readPath,
+  requestLineQuery,
   responseHeaderLists,
   singleValuePairs,
 } from './lambda-http.js';
@@ -52,7 +53,7 @@ export const apiGatewayV2EventSource: EventSourceAdapter = {
     return {
       method: readMethod(http.method, 'requestContext.http.method'),
       path: readPath(event.rawPath, 'rawPath'),
-      rawQuery: rawQuery.replace(/[^\x21-\x7e]|#/gu, (char) => encodeURIComponent(char)),
+      rawQuery: requestLineQuery(rawQuery),
       headerPairs,
       body: readBody(event),
       sourceIp: typeof http.sourceIp === 'string' ? http.sourceIp : '',

@@ -49,10 +49,25 @@ export class IllFormedUnicodeError extends HttpError {
 }
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
+// The engine's own check (Node 20+) is a plain scan; the regex is the fallback.
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 
 /** `String.prototype.isWellFormed` (Node 20+), spelled so it also type-checks against older libs. */
 export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  return nativeIsWellFormed ? nativeIsWellFormed.call(text) : !LONE_SURROGATE.test(text);
+}
+
+// What a request line cannot carry as is: anything outside visible ASCII, and the delimiters.
+const NOT_REQUEST_LINE_SAFE = /[^\x21-\x7e]|[?#]/u;
+const NOT_REQUEST_LINE_SAFE_ALL = /[^\x21-\x7e]|[?#]/gu;
+const NOT_QUERY_SAFE = /[^\x21-\x7e]|#/u;
+const NOT_QUERY_SAFE_ALL = /[^\x21-\x7e]|#/gu;
+
+/** A raw query as a request line carries it: characters it cannot carry percent-encoded, escapes kept. */
+export function requestLineQuery(rawQuery: string): string {
+  return NOT_QUERY_SAFE.test(rawQuery)
+    ? rawQuery.replace(NOT_QUERY_SAFE_ALL, (char) => encodeURIComponent(char))
+    : rawQuery;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -77,7 +92,9 @@ export function readPath(value: unknown, field: string): string {
   if (!isWellFormed(value)) throw new IllFormedUnicodeError(field);
   // Sources deliver the path as received; a space or a non-ASCII letter is encoded as a client
   // library would have, while existing escapes (`%2F`) stay as they are.
-  return value.replace(/[^\x21-\x7e]|[?#]/gu, (char) => encodeURIComponent(char));
+  return NOT_REQUEST_LINE_SAFE.test(value)
+    ? value.replace(NOT_REQUEST_LINE_SAFE_ALL, (char) => encodeURIComponent(char))
+    : value;
 }
 
 function checkedText(value: string, field: string): string {
@@ -90,7 +107,9 @@ export function singleValuePairs(value: unknown, field: string, lowerCase: boole
   if (value === undefined || value === null) return [];
   if (!isRecord(value)) throw new MalformedEventError(`${field} must be an object of strings`);
   const pairs: [string, string][] = [];
-  for (const [name, one] of Object.entries(value)) {
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    const one = value[name];
     if (one === undefined || one === null) continue;
     if (typeof one !== 'string') throw new MalformedEventError(`${field}.${name} must be a string`);
     pairs.push([checkedText(lowerCase ? name.toLowerCase() : name, field), checkedText(one, field)]);
@@ -147,8 +166,44 @@ export function readBody(event: Record<string, unknown>): Buffer | undefined {
 export function responseHeaderLists(
   headers: LambdaHttpResponse['headers'],
 ): { name: string; values: string[] }[] {
-  return Object.entries(headers).map(([name, value]) => ({
-    name: name.toLowerCase(),
-    values: Array.isArray(value) ? value.map(String) : [String(value)],
-  }));
+  const lists: { name: string; values: string[] }[] = [];
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const value = headers[name];
+    lists.push({
+      name: name.toLowerCase(),
+      values: Array.isArray(value) ? value.map(String) : [String(value)],
+    });
+  }
+  return lists;
+}
+
+/**
+ * Response headers in the single-value shape (`{ name: value }`): repeats joined with `, `, except
+ * `set-cookie`, which cannot be joined, so its first value is kept.
+ */
+export function singleValueHeaders(headers: LambdaHttpResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const value = headers[name];
+    const lower = name.toLowerCase();
+    setOwn(
+      out,
+      lower,
+      !Array.isArray(value)
+        ? String(value)
+        : lower === 'set-cookie'
+          ? String(value[0] ?? '')
+          : value.map(String).join(', '),
+    );
+  }
+  return out;
+}
+
+/** Sets a client- or handler-chosen key as an own property, even one named `__proto__`. */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

@@ -1,0 +1,81 @@
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from '../scripts/build.js';
+import { cpuPlan } from './support/cpus.js';
+import { type BenchServer, generateLoad, type ServerUsage, startBenchServer } from './support/load.js';
+
+/**
+ * Memory of the ECS server under load: ours (createApp + lambdaToExpress, every route mounted)
+ * and the native Express route with the same logic, bundled the way the container's server is
+ * (no TypeScript loader in the process), each in its own process on the server core,
+ * both loaded at once with GET /leads/:leadId by their own autocannon processes, in steps of
+ * STEP requests up to TOTAL. After each step: RSS, and the heap left after a full collection.
+ * Targets: RSS after 500,000 requests ≤ 1.2× the native app's, and no growth between 100,000 and
+ * 500,000 (RSS up by ≤ 5 %, live heap up by ≤ 1 MB — a leak of even a few bytes per request
+ * shows as several MB over 400,000 requests).
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TOTAL = Number(process.env.BENCH_MEMORY_REQUESTS ?? 500_000);
+const STEP = Number(process.env.BENCH_MEMORY_STEP ?? 100_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const RSS_RATIO_TARGET = 1.2;
+const RSS_GROWTH_TARGET = 0.05;
+const HEAP_GROWTH_TARGET_MB = 1;
+const plan = cpuPlan();
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+interface Sample {
+  readonly requests: number;
+  readonly usage: ServerUsage;
+}
+
+async function step(server: BenchServer, amount: number): Promise<void> {
+  await generateLoad(plan, { url: server.url, connections: CONNECTIONS, amount });
+}
+
+console.log(
+  `adapter memory bench: ${TOTAL.toLocaleString('en')} requests per app in steps of ${STEP.toLocaleString('en')}, both apps loaded at once; ${plan.describe}; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+const bundled = join(here, '..', 'dist', 'bench', 'adapter-servers.mjs');
+await bundle({ entry: 'bench/adapter-servers.ts', outfile: bundled, external: ['@aws-sdk/*', '@smithy/*'] });
+const apps = ['ours', 'native'] as const;
+const start = (app: (typeof apps)[number]) =>
+  startBenchServer(plan, bundled, [app], {}, { exposeGc: true, bundled: true });
+const servers = { ours: await start('ours'), native: await start('native') };
+const samples: Record<(typeof apps)[number], Sample[]> = { ours: [], native: [] };
+try {
+  for (const app of apps) samples[app].push({ requests: 0, usage: await servers[app].usage({ gc: true }) });
+  for (let done = STEP; done <= TOTAL; done += STEP) {
+    const started = Date.now();
+    await Promise.all(apps.map((app) => step(servers[app], STEP)));
+    for (const app of apps)
+      samples[app].push({ requests: done, usage: await servers[app].usage({ gc: true }) });
+    const [o, n] = [samples.ours.at(-1)?.usage, samples.native.at(-1)?.usage] as [ServerUsage, ServerUsage];
+    console.log(
+      `  ${done.toLocaleString('en').padStart(9)} requests (${((Date.now() - started) / 1000).toFixed(0)} s): ours RSS ${mb(o.rssBytes).toFixed(1)} MB, live heap ${mb(o.heapUsedBytes).toFixed(1)} MB; native RSS ${mb(n.rssBytes).toFixed(1)} MB, live heap ${mb(n.heapUsedBytes).toFixed(1)} MB`,
+    );
+  }
+} finally {
+  await servers.ours.stop();
+  await servers.native.stop();
+}
+
+const at = (app: (typeof apps)[number], requests: number) =>
+  samples[app].find((s) => s.requests === requests)?.usage as ServerUsage;
+const first = Math.min(STEP, TOTAL);
+const ratio = at('ours', TOTAL).rssBytes / at('native', TOTAL).rssBytes;
+console.log(
+  `RSS after ${TOTAL.toLocaleString('en')} requests: ours ${mb(at('ours', TOTAL).rssBytes).toFixed(1)} MB ÷ native ${mb(at('native', TOTAL).rssBytes).toFixed(1)} MB = ${ratio.toFixed(3)} (target ≤ ${RSS_RATIO_TARGET}) ${ratio <= RSS_RATIO_TARGET ? 'PASS' : 'MISS'}`,
+);
+for (const app of apps) {
+  const rssGrowth = at(app, TOTAL).rssBytes / at(app, first).rssBytes - 1;
+  const heapGrowth = mb(at(app, TOTAL).heapUsedBytes - at(app, first).heapUsedBytes);
+  const ok = rssGrowth <= RSS_GROWTH_TARGET && heapGrowth <= HEAP_GROWTH_TARGET_MB;
+  console.log(
+    `Growth ${first.toLocaleString('en')} → ${TOTAL.toLocaleString('en')} requests, ${app}: RSS ${(rssGrowth * 100).toFixed(1)} %, live heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(2)} MB (target RSS ≤ +${RSS_GROWTH_TARGET * 100} %, heap ≤ +${HEAP_GROWTH_TARGET_MB} MB) ${ok ? 'PASS' : 'MISS'}`,
+  );
+}
