@@ -72,7 +72,7 @@ async function startServers(prefix: string): Promise<Servers> {
   const [command, args] = onCores(plan.server, process.execPath, [
     '--import',
     'tsx',
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=50'] : []),
     join(here, 'rate-limit-servers.ts'),
   ]);
   const child = spawn(command, args, {
