@@ -41,10 +41,11 @@ function uncork(stream: Stream): void {
  * auto-pipelining sent its batch), so the commands issued until then reach Redis in one write:
  * a request's count and its concurrency lease (one round trip together), and under load the
  * counts of every request read in the same poll. Unlike auto-pipelining, a batch never waits for
- * the previous one to be answered and builds no Pipeline. Batching across requests mattered: on
- * the ECS benchmark under load, writing each count at once instead (a microtask) cost the server
- * about 50 µs more CPU per request and redis-server 6 µs more, while one request alone waits no
- * longer for the end of the turn than for a microtask. Call it just before sending; it does
+ * the previous one to be answered and builds no Pipeline. Fewer writes are cheaper where a
+ * syscall and a wake-up are dear: in two paired runs of the ECS benchmark under load, flushing in
+ * a microtask instead (one write per request) cost the server ~50 µs more CPU per request and
+ * redis-server ~8 µs more, while a lone request showed no difference in latency either way.
+ * Call it just before sending; it does
  * nothing while the client is not connected (commands then fail at once) or when the writes are
  * already held.
  */
