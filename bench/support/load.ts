@@ -44,6 +44,8 @@ export interface ServerUsage {
   /** CPU µs (user + system) since the process started. */
   readonly cpuMicros: number;
   readonly rssBytes: number;
+  /** The most RSS the process has held so far (its high-water mark). */
+  readonly maxRssBytes: number;
   readonly heapUsedBytes: number;
 }
 

@@ -21,6 +21,7 @@ export async function serveForBench(app: RequestListener, path: string): Promise
       type: 'usage',
       cpuMicros: cpu.user + cpu.system,
       rssBytes: memory.rss,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
       heapUsedBytes: memory.heapUsed,
     });
   });
