@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
@@ -35,6 +35,33 @@ const englishOnlyZod: Plugin = {
       args.importer.includes(`${join('node_modules', 'zod')}`)
         ? { path: join(root, 'scripts', 'stubs', 'zod-locales.mjs') }
         : undefined,
+    );
+  },
+};
+
+/**
+ * pino and its stdout writer (sonic-boom) load modules they only need for features the app never
+ * uses: the transport machinery (thread-stream, a worker thread, atomic-sleep), worker_threads for
+ * one flag and node:assert for one check. app/logger.ts writes JSON lines to stdout through pino's
+ * default destination; bundles carry small stubs for those (scripts/stubs/, each says why), so a
+ * cold start neither compiles nor runs them. test/unit/logger-bundle.test.ts keeps the lines equal.
+ */
+const pinoWithoutTransports: Plugin = {
+  name: 'pino-without-transports',
+  setup(build) {
+    const from = (args: { importer: string }, pkg: string) =>
+      args.importer.includes(`${join('node_modules', pkg)}${sep}`);
+    const stub = (file: string) => ({ path: join(root, 'scripts', 'stubs', file) });
+    build.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
+      from(args, 'pino') ? stub('pino-transport.cjs') : undefined,
+    );
+    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
+      args.importer.endsWith(join('node_modules', 'pino', 'lib', 'tools.js'))
+        ? stub('pino-main-thread.cjs')
+        : undefined,
+    );
+    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      from(args, 'sonic-boom') ? stub('sonic-boom-assert.cjs') : undefined,
     );
   },
 };
@@ -78,7 +105,7 @@ export async function bundle({ entry, outfile, external, splitting = false }: Bu
       'mime-db': join(root, 'scripts', 'stubs', 'mime-db.cjs'),
       'rate-limiter-flexible': join(root, 'scripts', 'stubs', 'rate-limiter-flexible.cjs'),
     },
-    plugins: [englishOnlyZod],
+    plugins: [englishOnlyZod, pinoWithoutTransports],
     external: [...external],
     logLevel: 'warning',
   });
