@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { routes } from '../app/routes.js';
+import { eagerWrappers } from './eager-wrappers.js';
 
 /**
  * `npm run build`: esbuild bundles for every runtime artifact.
@@ -79,7 +80,7 @@ export interface Bundle {
 }
 
 export async function bundle({ entry, outfile, external, splitting = false }: Bundle): Promise<void> {
-  await build({
+  const result = await build({
     entryPoints: [join(root, entry)],
     ...(splitting
       ? {
@@ -108,7 +109,12 @@ export async function bundle({ entry, outfile, external, splitting = false }: Bu
     plugins: [englishOnlyZod, pinoWithoutTransports],
     external: [...external],
     logLevel: 'warning',
+    metafile: true,
   });
+  // CommonJS dependencies parsed once instead of twice at load (scripts/eager-wrappers.ts).
+  for (const output of Object.keys(result.metafile.outputs)) {
+    if (output.endsWith('.mjs')) eagerWrappers(join(process.cwd(), output));
+  }
 }
 
 /** Every file under `dir`, by its path relative to it (forward slashes, as zips name them). */
