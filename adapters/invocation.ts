@@ -84,10 +84,11 @@ export interface LambdaInvoke {
  */
 export function lambdaInvocationResolver(options: {
   stage: string;
-  current: () => LambdaInvoke | undefined;
+  /** The invocation a request belongs to. */
+  current: (req: Request) => LambdaInvoke | undefined;
 }): InvocationResolver {
-  return () => {
-    const invoke = options.current();
+  return (req) => {
+    const invoke = options.current(req);
     if (!invoke)
       throw new Error('No Lambda invocation in scope: was the request routed through app/lambda.ts?');
     const { request, context } = invoke;

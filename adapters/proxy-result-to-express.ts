@@ -3,8 +3,8 @@ import type { Response } from 'express';
 
 type HeaderValue = string | number | boolean;
 
-const HEADER_VALUE_TYPES = new Set(['string', 'number', 'boolean']);
-const isHeaderValue = (value: unknown) => HEADER_VALUE_TYPES.has(typeof value);
+const isHeaderValue = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 
 /** Why a handler's return value cannot be sent, or undefined when it can. */
 export function malformedResultReason(result: unknown): string | undefined {
@@ -25,8 +25,10 @@ export function malformedResultReason(result: unknown): string | undefined {
     return 'isBase64Encoded is not a boolean';
   if (r.headers !== undefined && r.headers !== null) {
     if (typeof r.headers !== 'object') return 'headers is not an object';
-    for (const [name, value] of Object.entries(r.headers)) {
-      if (!isHeaderValue(value)) return `header ${name} is ${typeof value}`;
+    const headers = r.headers as Record<string, unknown>;
+    for (const name in headers) {
+      if (Object.hasOwn(headers, name) && !isHeaderValue(headers[name]))
+        return `header ${name} is ${typeof headers[name]}`;
     }
   }
   if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {

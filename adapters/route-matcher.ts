@@ -1,4 +1,4 @@
-import { match } from 'path-to-regexp';
+import { pathToRegexp } from 'path-to-regexp';
 import { clientKeyedMap } from './express-request-to-event.js';
 
 /**
@@ -18,7 +18,9 @@ export interface RouteMatch<T> {
 interface Candidate<T> {
   readonly target: T;
   readonly path: string;
-  readonly match: (path: string) => false | { params: Partial<Record<string, string | string[]>> };
+  readonly regexp: RegExp;
+  /** The name of each capture group's parameter; undefined for a wildcard (never a string parameter). */
+  readonly names: readonly (string | undefined)[];
 }
 
 /** A malformed percent-escape in a parameter: the client's fault (Express's router says 400 too). */
@@ -43,10 +45,13 @@ export class RouteMatcher<T> {
     for (const route of routes) {
       const method = route.method.toUpperCase();
       const candidates = this.byMethod.get(method) ?? [];
+      // Express's router builds its layers' expressions with the same call and options.
+      const { regexp, keys } = pathToRegexp(route.path, { end: true, sensitive: true, trailing: false });
       candidates.push({
         target: route.target,
         path: route.path,
-        match: match(route.path, { decode: decodeParameter, end: true, sensitive: true, trailing: false }),
+        regexp,
+        names: keys.map((key) => (key.type === 'param' ? key.name : undefined)),
       });
       this.byMethod.set(method, candidates);
     }
@@ -60,12 +65,13 @@ export class RouteMatcher<T> {
     const candidates = this.byMethod.get(method);
     if (candidates === undefined) return undefined;
     for (const candidate of candidates) {
-      const found = candidate.match(path);
-      if (found === false) continue;
+      const found = candidate.regexp.exec(path);
+      if (found === null) continue;
       const params = clientKeyedMap<string>();
-      for (const name in found.params) {
-        const value = found.params[name];
-        if (typeof value === 'string') params[name] = value;
+      for (let i = 1; i < found.length; i += 1) {
+        const name = candidate.names[i - 1];
+        const value = found[i];
+        if (name !== undefined && value !== undefined) params[name] = decodeParameter(value);
       }
       return { target: candidate.target, params };
     }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { configure as serverlessExpress } from '@vendia/serverless-express';
 import type { Context } from 'aws-lambda';
 import type { Express } from 'express';
@@ -32,23 +31,27 @@ interface Invoke extends LambdaInvoke {
  * Wraps the Express app for Lambda. Each event source's own reader (adapters/event-sources/)
  * turns the event into one request shape, checked once; serverless-express only carries that
  * request into the app and the app's answer back, written in the shape of the source.
- * serverless-express keeps the current invocation in a module global; an AsyncLocalStorage scope
- * keeps each request's event and context with it instead, so concurrent invocations in one
- * process (tests, benchmarks, response streaming) never mix.
+ *
+ * serverless-express keeps the current invocation in a module global. Here each invocation's
+ * event and context travel with the invocation itself instead, so concurrent invocations in one
+ * process (tests, benchmarks, response streaming) never mix, and without an AsyncLocalStorage,
+ * which would slow every promise of the process:
+ * - serverless-express is handed the invocation as its "event" and gives it back, untouched, to
+ *   the reader and writer below;
+ * - the reader hands over a body object of the invocation's own (an empty Buffer when there is
+ *   none), which serverless-express puts on the request as `req.body`: the app finds the
+ *   invocation from it before any body parser runs.
  */
 export function createLambdaHandler(
   deps: HandlerDeps,
   options: { stage: string } & Omit<CreateAppOptions, 'resolveInvocation'>,
 ): { handler: LambdaHttpHandler; app: Express } {
-  const scope = new AsyncLocalStorage<Invoke>();
-  const current = (): Invoke => {
-    const invoke = scope.getStore();
-    if (!invoke) throw new Error('No Lambda invocation in scope');
-    return invoke;
-  };
+  const byBody = new WeakMap<object, Invoke>();
+  const invokeOf = (req: { body?: unknown }): Invoke | undefined =>
+    typeof req.body === 'object' && req.body !== null ? byBody.get(req.body) : undefined;
   const app = createApp(deps, {
     ...options,
-    resolveInvocation: lambdaInvocationResolver({ stage: options.stage, current: () => scope.getStore() }),
+    resolveInvocation: lambdaInvocationResolver({ stage: options.stage, current: invokeOf }),
   });
   const proxy = serverlessExpress({
     app,
@@ -59,15 +62,21 @@ export function createLambdaHandler(
     // which it does only after this returns.
     framework: {
       sendRequest: ({ request, response }: { request: { body?: unknown }; response: object }) => {
+        const invoke = invokeOf(request);
+        if (!invoke) throw new Error('serverless-express did not pass on the request body it was given');
         app(request as never, response as never);
-        return request.body === undefined ? answerOf(request) : undefined;
+        return invoke.request.body === undefined ? answerOf(request) : undefined;
       },
     },
     eventSourceName: 'AWS_API_GATEWAY_V1',
     eventSource: {
-      getRequest: () => toNodeRequest(current().request),
-      getResponse: (response: LambdaHttpResponse) => {
-        const { event, source } = current();
+      getRequest: ({ event }: { event: Invoke }) => {
+        const values = toNodeRequest(event.request);
+        byBody.set(values.body, event);
+        return values;
+      },
+      getResponse: ({ event: invoke, ...response }: LambdaHttpResponse & { event: Invoke }) => {
+        const { event, source } = invoke;
         // serverless-express answers its own failures with an empty 500; the client gets the JSON error.
         const own = response.statusCode === 500 && response.body === '' && !response.headers['content-type'];
         return source.write(event, own ? errorResponse(new InternalError('Adapter failure')) : response);
@@ -97,10 +106,8 @@ export function createLambdaHandler(
       return source.write(record, errorResponse(error));
     }
     try {
-      return await scope.run(
-        { event: record, source, request, context },
-        () => proxy(record, context, () => {}) as Promise<unknown>,
-      );
+      const invoke: Invoke = { event: record, source, request, context };
+      return await (proxy(invoke, context, () => {}) as Promise<unknown>);
     } catch (error) {
       const response = errorResponse(error);
       if (response.statusCode >= 500) deps.logger.error({ err: error }, 'Lambda adapter failure');
@@ -125,7 +132,8 @@ function toNodeRequest(request: LambdaHttpRequest) {
   return {
     method: request.method,
     headers,
-    body: request.body,
+    // The invocation's own object either way: the app finds the invocation by it (see above).
+    body: request.body ?? Buffer.alloc(0),
     remoteAddress: request.sourceIp,
     path: request.rawQuery === '' ? request.path : `${request.path}?${request.rawQuery}`,
   };

@@ -10,15 +10,22 @@ import { createApp } from '../app/create-app.js';
 import { MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
 import { createRedisClient } from '../app/redis.js';
+import { routes } from '../app/routes.js';
 
 /**
  * The server side of the rate-limit benchmark: the same app with the limiter off and on, both in
  * this one process, so the load generator (in the benchmark's process) takes none of their CPU.
- * Talks to its parent over IPC: `ready` with the ports; on request, its CPU usage and the µs spent
- * inside the guard. Reads REDIS_URL and BENCH_PREFIX.
+ * Talks to its parent over IPC: `ready` with the ports; on request, its CPU usage, the µs spent
+ * inside the guard, and the µs of `count` sequential bare round trips (EVALSHA of `return 1` on a
+ * client built like the limiter's), the floor any Redis-backed guard pays. Reads REDIS_URL and
+ * BENCH_PREFIX.
  */
 
-type Message = { type: 'cpu' } | { type: 'guard-start' } | { type: 'guard-report' };
+type Message =
+  | { type: 'cpu' }
+  | { type: 'guard-start' }
+  | { type: 'guard-report' }
+  | { type: 'evalsha'; count: number };
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.BENCH_PREFIX ?? 'bench-rl:';
@@ -53,6 +60,17 @@ async function appWith(guards: readonly RequestGuard[]): Promise<RequestListener
   );
 }
 
+function leadRoute() {
+  const route = routes.find((r) => r.method === 'GET' && r.path === '/leads/:leadId');
+  if (!route) throw new Error('no GET /leads/:leadId route');
+  return route;
+}
+
+/** An anonymous caller, for the one count that shapes the floor guard's headers. */
+function floorInvocation(): Parameters<RequestGuard>[0]['invocation'] {
+  return { headerPairs: [], sourceIp: '192.0.2.1' } as unknown as Parameters<RequestGuard>[0]['invocation'];
+}
+
 async function listen(app: RequestListener): Promise<number> {
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -70,8 +88,34 @@ const guard = createRateLimitGuard({
   keyPrefix: prefix,
   logger: pino({ level: 'warn' }),
 });
+// The bare round trip: its own client, with the limiter's options, in this same event loop.
+const bare = createRedisClient({ url: redisUrl }, RATE_LIMIT_REDIS_OPTIONS);
+while (bare.status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 10));
+const trivialSha = (await bare.script('LOAD', 'return 1')) as string;
+
+async function timeEvalsha(count: number): Promise<number[]> {
+  const micros: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = process.hrtime.bigint();
+    await bare.evalsha(trivialSha, 0);
+    micros.push(Number(process.hrtime.bigint() - started) / 1e3);
+  }
+  return micros;
+}
+
 const offPort = await listen(await appWith([]));
 const onPort = await listen(await appWith([timed(guard)]));
+// The floor of any limiter that asks Redis: one bare round trip on the limiter's client, inside a
+// request of the same app, then headers like the limiter's (BENCH_FLOOR=1 probes it too).
+const floorHeaders = { ...(await guard({ route: leadRoute(), invocation: floorInvocation(), path: '/' })) };
+const floorPort = await listen(
+  await appWith([
+    async () => {
+      await redis.evalsha(trivialSha, 0);
+      return floorHeaders;
+    },
+  ]),
+);
 
 process.on('message', (message: Message) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
@@ -79,6 +123,9 @@ process.on('message', (message: Message) => {
     guardMicros.length = 0;
     recordGuard = true;
     process.send?.({ type: 'guard-start' });
+  }
+  if (message.type === 'evalsha') {
+    void timeEvalsha(message.count).then((micros) => process.send?.({ type: 'evalsha', micros }));
   }
   if (message.type === 'guard-report') {
     recordGuard = false;
@@ -88,6 +135,7 @@ process.on('message', (message: Message) => {
 // The parent ends this process; never outlive it.
 process.on('disconnect', () => {
   redis.disconnect();
+  bare.disconnect();
   process.exit(0);
 });
-process.send?.({ type: 'ready', offPort, onPort });
+process.send?.({ type: 'ready', offPort, onPort, floorPort });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type RouteDefinition, routeId } from '../../app/routes.js';
+import { batchWrites } from '../rate-limit/store-client.js';
 import { StoreHealth } from '../rate-limit/store-health.js';
 import type { ConcurrencyBound, RouteBounds } from './bounds.js';
 import { LocalSlots } from './local-slots.js';
@@ -88,6 +89,8 @@ export class ConcurrencyGate {
     this.sequence += 1;
     const leaseId = `${this.token}:${this.sequence}`;
     const leases = this.leases;
+    // Held until the end of the turn, so the rate limiter's count joins it in one write.
+    if (this.options.redis) batchWrites(this.options.redis);
     return leases.acquire(bounds.bounds, leaseId, deadlineAt - Date.now()).then(
       (answer): Decision => {
         this.health.answered();
@@ -103,8 +106,8 @@ export class ConcurrencyGate {
             released = true;
             this.local.give(bounds.bounds);
             // Not awaited: the response is already on its way. On Lambda the command is written
-            // (auto-pipelining flushes within the event-loop turn) before the runtime reports the
-            // result and the environment can be frozen. If it is lost anyway, the lease still
+            // at once, or with a batch at the end of this event-loop turn, before the runtime
+            // reports the result and the environment can be frozen. If it is lost anyway, the lease still
             // ends at the request's deadline.
             leases.release(bounds.bounds, leaseId).catch(() => {});
           },

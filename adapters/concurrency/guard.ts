@@ -6,9 +6,9 @@ import { ConcurrencyLimitedError, ConcurrencyUnavailableError } from './refusal.
  * Adds Max Concurrency and Group Max Concurrency to a guard (the rate limiter), on both runtimes.
  *
  * The lease is asked for in the same event-loop turn as the rate limiter's count, before either is
- * awaited: the shared Redis client pipelines commands issued in one turn (ioredis
- * `enableAutoPipelining`, see adapters/rate-limit/store-client.ts), so both leave in one write and
- * a request still pays one round trip. A request the rate limiter refuses gives its lease straight
+ * awaited: the shared Redis client holds its writes until the end of the turn (`batchWrites`, see
+ * adapters/rate-limit/store-client.ts), so both leave in one write and a request still pays one
+ * round trip. A request the rate limiter refuses gives its lease straight
  * back (it held it for that round trip only). A full bound answers 503 at once, or after the
  * group's short queue; the slot is given back when the response has been sent, off its path.
  */

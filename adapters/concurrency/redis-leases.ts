@@ -52,8 +52,8 @@ export class RedisLeases {
     redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    // Defined commands run as EVALSHA and, on a client with auto-pipelining, join whatever else
-    // is sent in the same event-loop turn (the rate limiter's count): one write, one round trip.
+    // Defined commands run as EVALSHA; the gate sends the acquire inside a batch of writes
+    // (batchWrites) that the rate limiter's count joins: one write, one round trip.
     redis.defineCommand('concurrencyAcquire', { lua: ACQUIRE });
     redis.defineCommand('concurrencyRelease', { lua: RELEASE });
     this.client = redis as Redis & LeaseCommands;

@@ -21,21 +21,24 @@ export function identifyClient(
   address: string,
   registry: ApiKeyRegistry,
 ): ClientIdentity {
-  const presented = new Set<string>();
+  // Most requests present no key: no set is made for them.
+  let presented: Set<string> | undefined;
   for (const [name, value] of headerPairs) {
     if (name === 'authorization') {
       const match = BEARER.exec(value);
       if (!match?.[1]) {
         return { kind: 'refused', address, reason: 'Authorization must be "Bearer <API key>"' };
       }
+      presented ??= new Set();
       presented.add(match[1]);
     } else if (name === 'x-api-key') {
       const key = value.trim();
       if (key === '') return { kind: 'refused', address, reason: 'The x-api-key header is empty' };
+      presented ??= new Set();
       presented.add(key);
     }
   }
-  if (presented.size === 0) return { kind: 'anonymous', address };
+  if (presented === undefined) return { kind: 'anonymous', address };
   if (presented.size > 1)
     return { kind: 'refused', address, reason: 'The request presents more than one API key' };
   const [key = ''] = presented;

@@ -3,24 +3,8 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { QuotaState } from './headers.js';
 import { insuranceQuota, type RateLimitPolicy } from './policy.js';
-import type { StoreHealth } from './store-health.js';
-
-/** Rejects like a timed-out command as soon as the health declares an outage. */
-function untilOutage<T>(promise: Promise<T>, health: StoreHealth): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const waiting = health.whileWaiting(() => reject(new Error('Command timed out (store outage)')));
-    promise.then(
-      (value) => {
-        waiting.stop();
-        resolve(value);
-      },
-      (error: unknown) => {
-        waiting.stop();
-        reject(error);
-      },
-    );
-  });
-}
+import { batchWrites } from './store-client.js';
+import type { StoreAttempt, StoreHealth } from './store-health.js';
 
 /** How long a probe during an outage may delay its request: Redis answers in under 1 ms. */
 const PROBE_WAIT_MS = 50;
@@ -43,6 +27,11 @@ export class StoreUnavailableError extends Error {
     super(`Rate limit store unavailable and class ${policy.rateClass} fails closed`, { cause });
     this.name = 'StoreUnavailableError';
   }
+}
+
+/** Redis did not answer a count (down, timed out, not connected): not "limit reached". */
+class StoreFailure {
+  constructor(readonly error: unknown) {}
 }
 
 function stateOf(
@@ -116,42 +105,65 @@ export function redisQuotaCounter(
     duration: policy.windowSeconds,
   });
 
+  const { health, redis } = options;
+
+  /**
+   * One count in Redis: its state, or the error that says Redis did not answer. The command is
+   * sent before this returns (nothing is awaited first), in the same write as anything else the
+   * request sends in this turn (its concurrency lease). Settles at the first of the answer, the
+   * command's own failure, or another command's timeout declaring an outage.
+   */
+  const ask = (key: string, cost: number, attempt: StoreAttempt): Promise<CountedState | StoreFailure> => {
+    batchWrites(redis);
+    const sent = shared.consume(key, cost);
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result: CountedState | StoreFailure) => {
+        if (settled) return;
+        settled = true;
+        health.doneWaiting(onOutage);
+        attempt.done();
+        resolve(result);
+      };
+      const fail = (error: unknown) => {
+        health.failed(error);
+        settle(new StoreFailure(error));
+      };
+      // Rejects like a timed-out command as soon as the health declares an outage.
+      const onOutage = () => fail(new Error('Command timed out (store outage)'));
+      health.whileWaiting(onOutage);
+      sent.then(
+        (res: RateLimiterRes) => {
+          health.answered();
+          settle(stateOf(res, true, 'redis', policy));
+        },
+        (outcome: unknown) => {
+          if (!(outcome instanceof RateLimiterRes)) return fail(outcome);
+          // A refusal from the local block carries no count; only a counted one proves Redis answered.
+          if (outcome.consumedPoints > 0) health.answered();
+          settle(stateOf(outcome, false, 'redis', policy));
+        },
+      );
+    });
+  };
+
   return {
     policy,
     async consume(key, cost) {
-      let failure: unknown;
-      const attempt = options.health.tryStore();
-      const ask = async () => {
-        try {
-          const res = await untilOutage(shared.consume(key, cost), options.health);
-          options.health.answered();
-          return stateOf(res, true, 'redis', policy);
-        } catch (outcome) {
-          if (outcome instanceof RateLimiterRes) {
-            // A refusal from the local block carries no count; only a counted one proves Redis answered.
-            if (outcome.consumedPoints > 0) options.health.answered();
-            return stateOf(outcome, false, 'redis', policy);
-          }
-          options.health.failed(outcome);
-          failure = outcome;
-          return undefined;
-        } finally {
-          attempt.done();
-        }
-      };
+      const attempt = health.tryStore();
+      let counted: CountedState | StoreFailure | undefined;
       if (attempt.mode === 'ask') {
-        const counted = await ask();
-        if (counted) return counted;
+        counted = await ask(key, cost, attempt);
       } else if (attempt.mode === 'probe') {
         // Learns whether Redis is back, waiting only briefly: a Redis that answers at once counts
         // this request again; one that hangs leaves it to the insurance limiter.
-        const counted = await Promise.race([ask(), sleep(PROBE_WAIT_MS).then(() => undefined)]);
-        if (counted) return counted;
+        counted = await Promise.race([ask(key, cost, attempt), sleep(PROBE_WAIT_MS).then(() => undefined)]);
       }
+      if (counted !== undefined && !(counted instanceof StoreFailure)) return counted;
       // A class that fails closed still counts locally while a fresh client connects (a Lambda
       // cold start): refusing then would fail every first request of a new instance.
-      if (policy.onStoreFailure === 'closed' && !options.health.starting) {
-        throw new StoreUnavailableError(policy, failure);
+      if (policy.onStoreFailure === 'closed' && !health.starting) {
+        throw new StoreUnavailableError(policy, counted?.error);
       }
       return consumeLocally(insurance, key, cost, 'insurance', degraded);
     },

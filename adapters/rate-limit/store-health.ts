@@ -17,6 +17,17 @@ const RATE_LIMIT_OUTAGE_LOG: OutageLog = {
   recoveredMessage: 'rate limit store recovered: counting in Redis again',
 };
 
+/** How a request uses the store now (see StoreHealth.tryStore). */
+export interface StoreAttempt {
+  readonly mode: 'ask' | 'probe' | 'skip';
+  /** Ends a probe; nothing to end otherwise. */
+  readonly done: () => void;
+}
+
+const noop = () => {};
+const ASK: StoreAttempt = { mode: 'ask', done: noop };
+const SKIP: StoreAttempt = { mode: 'skip', done: noop };
+
 /**
  * Tracks whether the shared store (Redis) answers, so an outage is logged once when it starts and
  * once when it ends, not on every request in between. The rate limiter and the concurrency gate
@@ -50,10 +61,11 @@ export class StoreHealth {
    * count also goes to the insurance limiter), or `skip` it. A Redis that hangs (frozen, failing
    * over) then costs no request a command timeout once the outage is known. `done` ends a probe.
    */
-  tryStore(probeIntervalMs = 250): { mode: 'ask' | 'probe' | 'skip'; done: () => void } {
-    if (!this.degraded) return { mode: 'ask', done: () => {} };
+  tryStore(probeIntervalMs = 250): StoreAttempt {
+    // The answer of every request while Redis answers: one shared object, nothing allocated.
+    if (!this.degraded) return ASK;
     const now = Date.now();
-    if (this.probing || now - this.lastProbeAt < probeIntervalMs) return { mode: 'skip', done: () => {} };
+    if (this.probing || now - this.lastProbeAt < probeIntervalMs) return SKIP;
     this.probing = true;
     this.lastProbeAt = now;
     return {
@@ -72,13 +84,17 @@ export class StoreHealth {
   private readonly waiters = new Set<() => void>();
 
   /**
-   * Calls `onOutage` if an outage is declared before `stop` is called. With auto-pipelining a
-   * command can wait for the pipeline ahead of it before its own timeout even starts; once one
-   * command has timed out, the others need not wait for theirs.
+   * Calls `onOutage` if an outage is declared before `doneWaiting(onOutage)`. Commands sent
+   * later than the first one to time out would otherwise each wait their own full timeout; once
+   * one command has timed out, the others need not wait for theirs.
    */
-  whileWaiting(onOutage: () => void): { stop: () => void } {
+  whileWaiting(onOutage: () => void): void {
     this.waiters.add(onOutage);
-    return { stop: () => this.waiters.delete(onOutage) };
+  }
+
+  /** Ends `whileWaiting(onOutage)`: the command was answered, or failed on its own. */
+  doneWaiting(onOutage: () => void): void {
+    this.waiters.delete(onOutage);
   }
 
   /** A store call failed (connection down, timeout, not ready): not "limit reached". */

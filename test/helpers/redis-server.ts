@@ -40,11 +40,16 @@ export class PrivateRedis {
   private constructor(
     readonly port: number,
     private readonly dataDir: string | undefined,
+    private readonly cores: string | undefined,
   ) {}
 
-  static async start(options: { durable?: boolean } = {}): Promise<PrivateRedis> {
+  /**
+   * @param options.cores `taskset -c` core list to run redis-server on (benchmarks keep it off the
+   *   server's core); unpinned when absent.
+   */
+  static async start(options: { durable?: boolean; cores?: string } = {}): Promise<PrivateRedis> {
     const dataDir = options.durable ? await mkdtemp(join(tmpdir(), 'private-redis-')) : undefined;
-    const redis = new PrivateRedis(await freePort(), dataDir);
+    const redis = new PrivateRedis(await freePort(), dataDir, options.cores);
     await redis.start();
     return redis;
   }
@@ -63,21 +68,21 @@ export class PrivateRedis {
     const persistence = this.dataDir
       ? ['--dir', this.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
       : ['--appendonly', 'no'];
-    const child = spawn(
+    const args = [
       'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        ...persistence,
-        '--protected-mode',
-        'no',
-      ],
-      { stdio: 'ignore' },
-    );
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      ...persistence,
+      '--protected-mode',
+      'no',
+    ];
+    // The kill and SIGSTOP below reach redis-server itself: taskset execs it in its own place.
+    const [command, ...rest] = this.cores === undefined ? args : ['taskset', '-c', this.cores, ...args];
+    const child = spawn(command as string, rest, { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
