@@ -1,9 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { zipSync } from 'fflate';
 import { routes } from '../app/routes.js';
+import { eagerWrappers } from './eager-wrappers.js';
 
 /**
  * `npm run build`: esbuild bundles for every runtime artifact.
@@ -39,6 +40,33 @@ const englishOnlyZod: Plugin = {
   },
 };
 
+/**
+ * pino and its stdout writer (sonic-boom) load modules they only need for features the app never
+ * uses: the transport machinery (thread-stream, a worker thread, atomic-sleep), worker_threads for
+ * one flag and node:assert for one check. app/logger.ts writes JSON lines to stdout through pino's
+ * default destination; bundles carry small stubs for those (scripts/stubs/, each says why), so a
+ * cold start neither compiles nor runs them. test/unit/logger-bundle.test.ts keeps the lines equal.
+ */
+const pinoWithoutTransports: Plugin = {
+  name: 'pino-without-transports',
+  setup(build) {
+    const from = (args: { importer: string }, pkg: string) =>
+      args.importer.includes(`${join('node_modules', pkg)}${sep}`);
+    const stub = (file: string) => ({ path: join(root, 'scripts', 'stubs', file) });
+    build.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
+      from(args, 'pino') ? stub('pino-transport.cjs') : undefined,
+    );
+    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
+      args.importer.endsWith(join('node_modules', 'pino', 'lib', 'tools.js'))
+        ? stub('pino-main-thread.cjs')
+        : undefined,
+    );
+    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      from(args, 'sonic-boom') ? stub('sonic-boom-assert.cjs') : undefined,
+    );
+  },
+};
+
 export interface Bundle {
   readonly entry: string;
   readonly outfile: string;
@@ -52,7 +80,7 @@ export interface Bundle {
 }
 
 export async function bundle({ entry, outfile, external, splitting = false }: Bundle): Promise<void> {
-  await build({
+  const result = await build({
     entryPoints: [join(root, entry)],
     ...(splitting
       ? {
@@ -78,10 +106,15 @@ export async function bundle({ entry, outfile, external, splitting = false }: Bu
       'mime-db': join(root, 'scripts', 'stubs', 'mime-db.cjs'),
       'rate-limiter-flexible': join(root, 'scripts', 'stubs', 'rate-limiter-flexible.cjs'),
     },
-    plugins: [englishOnlyZod],
+    plugins: [englishOnlyZod, pinoWithoutTransports],
     external: [...external],
     logLevel: 'warning',
+    metafile: true,
   });
+  // CommonJS dependencies parsed once instead of twice at load (scripts/eager-wrappers.ts).
+  for (const output of Object.keys(result.metafile.outputs)) {
+    if (output.endsWith('.mjs')) eagerWrappers(join(process.cwd(), output));
+  }
 }
 
 /** Every file under `dir`, by its path relative to it (forward slashes, as zips name them). */
