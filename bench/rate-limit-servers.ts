@@ -1,5 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { ecsInvocationResolver } from '../adapters/invocation.js';
 import type { RequestGuard } from '../adapters/lambda-to-express.js';
@@ -117,10 +118,20 @@ const floorPort = await listen(
   ]),
 );
 
+// Garbage-collection pauses during the latency probe, in epoch ms, so the benchmark can tell
+// which probes a pause fell on.
+const gcPauses: { atMs: number; ms: number }[] = [];
+new PerformanceObserver((list) => {
+  if (!recordGuard) return;
+  for (const entry of list.getEntries())
+    gcPauses.push({ atMs: performance.timeOrigin + entry.startTime, ms: entry.duration });
+}).observe({ entryTypes: ['gc'] });
+
 process.on('message', (message: Message) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
   if (message.type === 'guard-start') {
     guardMicros.length = 0;
+    gcPauses.length = 0;
     recordGuard = true;
     process.send?.({ type: 'guard-start' });
   }
@@ -129,7 +140,7 @@ process.on('message', (message: Message) => {
   }
   if (message.type === 'guard-report') {
     recordGuard = false;
-    process.send?.({ type: 'guard-report', micros: guardMicros });
+    process.send?.({ type: 'guard-report', micros: guardMicros, gcPauses });
   }
 });
 // The parent ends this process; never outlive it.

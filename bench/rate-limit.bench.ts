@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { bundle } from '../scripts/build.js';
 import { deletePrefix, hasRedisServerBinary, PrivateRedis } from '../test/helpers/redis-server.js';
 import { runAccuracy } from '../test/rate-limit/accuracy-run.js';
 import { cpuPlan, onCores } from './support/cpus.js';
@@ -66,14 +67,21 @@ interface Servers {
   readonly floorPort: number;
 }
 
-/** Starts bench/rate-limit-servers.ts on the server's core and waits for its ports. */
+/**
+ * Starts bench/rate-limit-servers.ts on the server's core, bundled the way the container's server
+ * is (no TypeScript loader, whose heap would lengthen every collection), and waits for its ports.
+ */
 async function startServers(prefix: string): Promise<Servers> {
   const profile = process.env.BENCH_CPU_PROF;
+  const bundled = join(here, '..', 'dist', 'bench', 'rate-limit-servers.mjs');
+  await bundle({
+    entry: 'bench/rate-limit-servers.ts',
+    outfile: bundled,
+    external: ['@aws-sdk/*', '@smithy/*'],
+  });
   const [command, args] = onCores(plan.server, process.execPath, [
-    '--import',
-    'tsx',
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=50'] : []),
-    join(here, 'rate-limit-servers.ts'),
+    bundled,
   ]);
   const child = spawn(command, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -111,13 +119,18 @@ async function serverCpuMicros(servers: Servers): Promise<number> {
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One request on a kept-alive socket; resolves with its status and µs taken. */
-function timedGet(port: number): Promise<{ status: number; micros: number }> {
+function timedGet(port: number): Promise<{ status: number; micros: number; atMs: number }> {
+  const atMs = performance.timeOrigin + performance.now();
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: PATH, agent }, (res) => {
       res.resume();
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, micros: Number(process.hrtime.bigint() - started) / 1e3 }),
+        resolve({
+          status: res.statusCode ?? 0,
+          micros: Number(process.hrtime.bigint() - started) / 1e3,
+          atMs,
+        }),
       );
     });
     req.on('error', reject);
@@ -150,6 +163,8 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
   await reply(servers.child, 'guard-start', {});
   const off: number[] = [];
   const on: number[] = [];
+  /** When each probe began and how long it took (epoch ms), to match with the server's GC pauses. */
+  const spans = { off: [] as [number, number][], on: [] as [number, number][] };
   const evalsha: number[] = [];
   const floor: number[] = [];
   /** Server CPU µs per request, one figure per block. */
@@ -166,9 +181,11 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
     for (const [port, into, cpuInto] of done % (2 * block) === 0 ? modes : [...modes].reverse()) {
       const cpuBefore = await serverCpuMicros(servers);
       for (let i = 0; i < block; i += 1) {
-        const { status, micros } = await timedGet(port);
+        const { status, micros, atMs } = await timedGet(port);
         if (status !== 200) throw new Error(`probe got ${status}`);
         into.push(micros);
+        if (into === off) spans.off.push([atMs, micros / 1000]);
+        if (into === on) spans.on.push([atMs, micros / 1000]);
       }
       // The IPC ask costs every mode alike; it cancels out of the differences.
       cpuInto.push(((await serverCpuMicros(servers)) - cpuBefore) / block);
@@ -178,7 +195,11 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
     if ((done + block) % 1_000 === 0)
       console.log(`  latency repetition ${rep}/${REPS}: ${done + block}/${PROBES} requests per mode`);
   }
-  const { micros: guardMicros } = await reply<{ micros: number[] }>(servers.child, 'guard-report', {});
+  const { micros: guardMicros, gcPauses } = await reply<{
+    micros: number[];
+    gcPauses: { atMs: number; ms: number }[];
+  }>(servers.child, 'guard-report', {});
+  reportGcHits(spans, gcPauses);
   const o = quantiles(off);
   const n = quantiles(on);
   const result: Repetition = {
@@ -196,6 +217,23 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
     `  repetition ${rep}: p50/p99 ms: off ${ms(o.p50)}/${ms(o.p99)}, on ${ms(n.p50)}/${ms(n.p99)}, added ${ms(result.added.p50)}/${ms(result.added.p99)}, bare EVALSHA ${ms(result.evalsha.p50)}/${ms(result.evalsha.p99)}, inside guard ${ms(result.guard.p50)}/${ms(result.guard.p99)}${result.floor ? `, floor guard added ${ms(result.floor.p50 - o.p50)}/${ms(result.floor.p99 - o.p99)}` : ''}; server CPU added ${result.cpuAdded.toFixed(1)} µs/request${result.floorCpuAdded === undefined ? '' : ` (floor ${result.floorCpuAdded.toFixed(1)})`} → ${pass ? 'PASS' : 'MISS'}`,
   );
   return result;
+}
+
+/**
+ * Which probes a server GC pause fell on, and the p99 of the others: tells a tail the limiter's
+ * round trip makes from one that collections make (the limiter allocates, so it meets more).
+ */
+function reportGcHits(
+  spans: { off: [number, number][]; on: [number, number][] },
+  pauses: readonly { atMs: number; ms: number }[],
+): void {
+  const hit = ([at, took]: [number, number]) => pauses.some((p) => p.atMs < at + took && p.atMs + p.ms > at);
+  const p99 = (values: number[]) => quantiles(values.map((ms) => ms * 1000)).p99;
+  const clean = (mode: [number, number][]) => mode.filter((span) => !hit(span)).map(([, took]) => took);
+  const pauseMs = pauses.map((p) => p.ms).sort((a, b) => a - b);
+  console.log(
+    `    GC in the server during the probe: ${pauses.length} pauses (median ${(pauseMs[Math.floor(pauseMs.length / 2)] ?? 0).toFixed(2)} ms, longest ${(pauseMs.at(-1) ?? 0).toFixed(2)} ms); probes a pause fell on: off ${spans.off.filter(hit).length}/${spans.off.length}, on ${spans.on.filter(hit).length}/${spans.on.length}; p99 of the others: off ${ms(p99(clean(spans.off)))}, on ${ms(p99(clean(spans.on)))} → added ${ms(p99(clean(spans.on)) - p99(clean(spans.off)))} ms`,
+  );
 }
 
 async function probeLatency(servers: Servers): Promise<void> {
