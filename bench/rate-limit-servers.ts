@@ -1,6 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { ecsInvocationResolver } from '../adapters/invocation.js';
 import type { RequestGuard } from '../adapters/lambda-to-express.js';
@@ -120,11 +120,13 @@ const floorPort = await listen(
 
 // Garbage-collection pauses during the latency probe, in epoch ms, so the benchmark can tell
 // which probes a pause fell on.
-const gcPauses: { atMs: number; ms: number }[] = [];
+const gcPauses: { atMs: number; ms: number; kind: number | undefined }[] = [];
 new PerformanceObserver((list) => {
   if (!recordGuard) return;
-  for (const entry of list.getEntries())
-    gcPauses.push({ atMs: performance.timeOrigin + entry.startTime, ms: entry.duration });
+  for (const entry of list.getEntries()) {
+    const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+    gcPauses.push({ atMs: performance.timeOrigin + entry.startTime, ms: entry.duration, kind: detail?.kind });
+  }
 }).observe({ entryTypes: ['gc'] });
 
 process.on('message', (message: Message) => {

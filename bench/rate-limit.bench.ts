@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
+import { constants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -49,6 +50,7 @@ const REDIS_URL = process.env.REDIS_URL ?? privateRedis?.url ?? 'redis://127.0.0
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5_000);
 const PROBES = Number(process.env.BENCH_PROBES ?? 2_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 /** Also probe a floor guard: one bare EVALSHA on the limiter's client and constant headers. */
@@ -197,7 +199,7 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
   }
   const { micros: guardMicros, gcPauses } = await reply<{
     micros: number[];
-    gcPauses: { atMs: number; ms: number }[];
+    gcPauses: { atMs: number; ms: number; kind?: number }[];
   }>(servers.child, 'guard-report', {});
   reportGcHits(spans, gcPauses);
   const o = quantiles(off);
@@ -225,14 +227,26 @@ async function probeOnce(servers: Servers, rep: number): Promise<Repetition> {
  */
 function reportGcHits(
   spans: { off: [number, number][]; on: [number, number][] },
-  pauses: readonly { atMs: number; ms: number }[],
+  pauses: readonly { atMs: number; ms: number; kind?: number }[],
 ): void {
+  const kinds = new Map<string, number>();
+  for (const p of pauses) {
+    const kind =
+      p.kind === constants.NODE_PERFORMANCE_GC_MINOR
+        ? 'minor'
+        : p.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+          ? 'major'
+          : p.kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL
+            ? 'incremental'
+            : 'other';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
   const hit = ([at, took]: [number, number]) => pauses.some((p) => p.atMs < at + took && p.atMs + p.ms > at);
   const p99 = (values: number[]) => quantiles(values.map((ms) => ms * 1000)).p99;
   const clean = (mode: [number, number][]) => mode.filter((span) => !hit(span)).map(([, took]) => took);
   const pauseMs = pauses.map((p) => p.ms).sort((a, b) => a - b);
   console.log(
-    `    GC in the server during the probe: ${pauses.length} pauses (median ${(pauseMs[Math.floor(pauseMs.length / 2)] ?? 0).toFixed(2)} ms, longest ${(pauseMs.at(-1) ?? 0).toFixed(2)} ms); probes a pause fell on: off ${spans.off.filter(hit).length}/${spans.off.length}, on ${spans.on.filter(hit).length}/${spans.on.length}; p99 of the others: off ${ms(p99(clean(spans.off)))}, on ${ms(p99(clean(spans.on)))} → added ${ms(p99(clean(spans.on)) - p99(clean(spans.off)))} ms`,
+    `    GC in the server during the probe: ${pauses.length} pauses (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}; median ${(pauseMs[Math.floor(pauseMs.length / 2)] ?? 0).toFixed(2)} ms, longest ${(pauseMs.at(-1) ?? 0).toFixed(2)} ms); probes a pause fell on: off ${spans.off.filter(hit).length}/${spans.off.length}, on ${spans.on.filter(hit).length}/${spans.on.length}; p99 of the others: off ${ms(p99(clean(spans.off)))}, on ${ms(p99(clean(spans.on)))} → added ${ms(p99(clean(spans.on)) - p99(clean(spans.off)))} ms`,
   );
 }
 
@@ -371,10 +385,15 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  for (let i = 0; i < 500; i += 1) {
-    await timedGet(servers.offPort);
-    await timedGet(servers.onPort);
+  // Until V8 has optimised every path a probe takes (the limiter's code, the Redis client's parser),
+  // a repetition measures the compiler at work: 500 requests left the first repetitions' tails
+  // several times longer than the later ones'.
+  const warm = [servers.offPort, servers.onPort, ...(FLOOR ? [servers.floorPort] : [])];
+  for (let i = 1; i <= WARMUP; i += 1) {
+    for (const port of warm) await timedGet(port);
+    if (i % 1_000 === 0) console.log(`  warm-up: ${i}/${WARMUP} requests per mode`);
   }
+  await reply(servers.child, 'evalsha', { count: WARMUP });
   if (!SKIP.has('latency')) await probeLatency(servers);
   if (!SKIP.has('throughput')) await throughput(servers, admin);
   if (!SKIP.has('accuracy')) await accuracy(prefix);
