@@ -32,7 +32,7 @@ import { formatSpread, median, percentile, spread } from './support/stats.js';
  * - accuracy: 4 processes × 500 simultaneous requests on one key, limit 100 → admitted / limit.
  *   Target exactly 1.00.
  * The quota is set far above the load so every request is counted in Redis and none is refused.
- * BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there; BENCH_SKIP=latency,
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there (BENCH_TRACE_GC=1 prints its collections); BENCH_SKIP=latency,
  * throughput,accuracy leaves parts out; BENCH_REPS, BENCH_PROBES, BENCH_ROUNDS, BENCH_SECONDS.
  */
 
@@ -83,6 +83,7 @@ async function startServers(prefix: string): Promise<Servers> {
   });
   const [command, args] = onCores(plan.server, process.execPath, [
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, '--cpu-prof-interval=50'] : []),
+    ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : []),
     bundled,
   ]);
   const child = spawn(command, args, {
