@@ -106,7 +106,8 @@ export function lambdaToExpress(
     try {
       for (const guard of guards) {
         const added = await guard({ route, invocation, path: req.path, deadlineAt, onFinished });
-        if (added) extraHeaders = { ...extraHeaders, ...added };
+        // The first guard's headers are used as they are; only a second one's are merged in.
+        if (added) extraHeaders = extraHeaders === NO_HEADERS ? added : { ...extraHeaders, ...added };
       }
       // The body counts against the route's deadline: it must arrive within its share of it.
       if (hasBody(req)) {

@@ -33,11 +33,29 @@ export function rateLimitHeaders(
 ): Record<string, string> {
   const remaining = state.allowed ? Math.max(0, state.remaining) : 0;
   const resetSeconds = secondsUntil(state.msBeforeReset);
+  const fixed = fixedFields(policy);
   return {
-    'ratelimit-policy': `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`,
-    ratelimit: `"${policy.name}";r=${remaining};t=${resetSeconds}`,
-    'x-ratelimit-limit': String(policy.quota),
+    'ratelimit-policy': fixed.policy,
+    ratelimit: `${fixed.name};r=${remaining};t=${resetSeconds}`,
+    'x-ratelimit-limit': fixed.limit,
     'x-ratelimit-remaining': String(remaining),
     'x-ratelimit-reset': String(Math.ceil((now + Math.max(0, state.msBeforeReset)) / 1000)),
   };
 }
+
+/** The fields that depend on the policy alone, written once per policy rather than per request. */
+function fixedFields(policy: RateLimitPolicy): { name: string; policy: string; limit: string } {
+  let fields = fixedByPolicy.get(policy);
+  if (fields === undefined) {
+    const name = `"${policy.name}"`;
+    fields = {
+      name,
+      policy: `${name};q=${policy.quota};w=${policy.windowSeconds}`,
+      limit: String(policy.quota),
+    };
+    fixedByPolicy.set(policy, fields);
+  }
+  return fields;
+}
+
+const fixedByPolicy = new WeakMap<RateLimitPolicy, { name: string; policy: string; limit: string }>();
