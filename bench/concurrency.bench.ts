@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { runExactness } from '../test/concurrency/exactness-run.js';
 import { deletePrefix, hasRedisServerBinary, PrivateRedis } from '../test/helpers/redis-server.js';
+import { percentile } from './support/stats.js';
 
 /**
  * What Max Concurrency adds to the request pipeline, and how exact it is:
@@ -70,10 +71,6 @@ function timedGet(port: number): Promise<{ status: number; micros: number }> {
     req.on('error', reject);
     req.end();
   });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 const ms = (us: number) => (us / 1000).toFixed(3);

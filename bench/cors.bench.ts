@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './support/stats.js';
 
 /**
  * What CORS costs on the ECS path: requests/s of GET /leads/:leadId from a browser origin
@@ -28,14 +29,6 @@ async function load(url: string, method: 'GET' | 'OPTIONS', seconds: number): Pr
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${method} ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function startServers(): Promise<{ child: ChildProcess; cors: string; plain: string }> {

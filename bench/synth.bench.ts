@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './support/stats.js';
 
 /**
  * Full synthesis of every stack (`npm run synth`, in a fresh node process each time) against the
@@ -24,11 +25,6 @@ function timeProcess(args: readonly string[]): number {
   const elapsed = performance.now() - started;
   if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed:\n${run.stderr}`);
   return elapsed;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 function measure(label: string, args: () => readonly string[]): number {
