@@ -3,7 +3,7 @@ import { type CorsSteps, createCorsSteps } from '../adapters/cors.js';
 import type { CorsSettings } from '../adapters/cors-settings.js';
 import { sendError } from '../adapters/error-response.js';
 import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js';
-import type { InvocationResolver } from '../adapters/invocation.js';
+import type { Invocation, InvocationResolver } from '../adapters/invocation.js';
 import { lambdaToExpress, type RequestGuard } from '../adapters/lambda-to-express.js';
 import { RouteMatcher } from '../adapters/route-matcher.js';
 import type { HandlerDeps } from '../handlers/types.js';
@@ -151,7 +151,7 @@ function logWhenFinished(
   deps: HandlerDeps,
   req: express.Request,
   res: express.Response,
-  invocation: ReturnType<InvocationResolver>,
+  invocation: Invocation,
 ): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {

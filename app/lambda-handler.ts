@@ -68,6 +68,8 @@ export function createLambdaHandler(
         return invoke.request.body === undefined ? answerOf(request) : undefined;
       },
     },
+    // Our own reader and writer for every source (the name only makes serverless-express answer
+    // its own failures through `getResponse` instead of failing the invocation).
     eventSourceName: 'AWS_API_GATEWAY_V1',
     eventSource: {
       getRequest: ({ event }: { event: Invoke }) => {
