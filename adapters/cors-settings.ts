@@ -1,5 +1,3 @@
-import { z } from '../app/zod-mini.js';
-
 /**
  * Cross-origin settings, read by app/config.ts from `CORS_*` and applied by adapters/cors.ts.
  *
@@ -48,28 +46,26 @@ export function originEntryProblem(entry: string): string | undefined {
 }
 
 /**
- * `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*`, or `none`. Undefined when unset, so the
- * caller can apply the per-environment default.
+ * `CORS_ALLOWED_ORIGINS`: comma-separated origins, `*`, or `none` (no cross-origin access), with
+ * what is wrong with each entry that is not an origin.
  */
-export const corsOriginsVariable = z.pipe(
-  z.string(),
-  z.transform((text, ctx): '*' | string[] => {
-    const entries = text
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    if (entries.length === 1 && entries[0] === 'none') return [];
-    for (const entry of entries) {
-      const problem = originEntryProblem(entry);
-      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: text });
-    }
-    if (entries.includes('*')) {
-      if (entries.length > 1) ctx.issues.push({ code: 'custom', message: '`*` stands alone', input: text });
-      return '*';
-    }
-    return entries;
-  }),
-);
+export function parseCorsOrigins(text: string): { origins: '*' | string[]; problems: string[] } {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 1 && entries[0] === 'none') return { origins: [], problems: [] };
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const problem = originEntryProblem(entry);
+    if (problem) problems.push(problem);
+  }
+  if (entries.includes('*')) {
+    if (entries.length > 1) problems.push('`*` stands alone');
+    return { origins: '*', problems };
+  }
+  return { origins: entries, problems };
+}
 
 /** The origins in force: the configured ones, or the local default, or none at all. */
 export function resolveCorsOrigins(configured: '*' | string[] | undefined, appEnv: string): '*' | string[] {

@@ -5,16 +5,27 @@ import {
 } from '../adapters/concurrency/bounds.js';
 import {
   type CorsSettings,
-  corsOriginsVariable,
   DEFAULT_CORS_MAX_AGE_SECONDS,
   DEFAULT_PREFLIGHTS_PER_MINUTE,
+  parseCorsOrigins,
   resolveCorsOrigins,
 } from '../adapters/cors-settings.js';
 import { type ApiKeyEntry, parseApiKeyHashes } from '../adapters/rate-limit/api-keys.js';
 import { DEFAULT_CLASS_LIMITS, type RateLimitSettings } from '../adapters/rate-limit/policy.js';
-import { type JobsConfig, jobsConfigFrom, jobsEnvShape } from './jobs/jobs-config.js';
+import {
+  boolean,
+  integer,
+  matching,
+  oneOf,
+  optional,
+  type Reader,
+  readVariables,
+  text,
+  VariableProblem,
+  withDefault,
+} from './env-variables.js';
+import { type JobsConfig, jobsConfigFrom, jobsVariables } from './jobs/jobs-config.js';
 import { lambdaGroups } from './lambda-groups.js';
-import { z } from './zod-mini.js';
 
 /**
  * Configuration is read here, once per process, from the environment. Every variable has an
@@ -28,97 +39,74 @@ export class ConfigError extends Error {
   }
 }
 
-// zod's functional build (app/zod-mini.ts): every process, every Lambda cold start builds these.
-const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
-const bool = z.pipe(
-  z.enum(['true', 'false', '1', '0']),
-  z.transform((v) => v === 'true' || v === '1'),
-);
-const failMode = z.enum(['open', 'closed']);
 /** Values that must never be echoed into an error message (logs). */
 const SECRET_VARIABLES = new Set(['REDIS_PASSWORD', 'API_KEY_HASHES']);
-const apiKeyHashes = z.pipe(
-  z.string(),
-  z.transform((text, ctx): ApiKeyEntry[] => {
-    const { entries, problems } = parseApiKeyHashes(text);
-    for (const message of problems) ctx.issues.push({ code: 'custom', message, input: text });
-    return entries;
-  }),
-);
-const maxConcurrency = z.pipe(
-  z.string(),
-  z.transform((text, ctx): ConcurrencyOverrides => {
-    const { overrides, problems } = parseConcurrencyOverrides(text);
-    problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
-    for (const message of problems) ctx.issues.push({ code: 'custom', message, input: text });
-    return overrides;
-  }),
-);
+const apiKeyHashes: Reader<ApiKeyEntry[]> = (text) => {
+  const { entries, problems } = parseApiKeyHashes(text);
+  if (problems.length > 0) throw new VariableProblem(problems);
+  return entries;
+};
+const maxConcurrency: Reader<ConcurrencyOverrides> = (text) => {
+  const { overrides, problems } = parseConcurrencyOverrides(text);
+  problems.push(...unknownConcurrencyNames(overrides, lambdaGroups));
+  if (problems.length > 0) throw new VariableProblem(problems);
+  return overrides;
+};
+const corsOrigins: Reader<'*' | string[]> = (text) => {
+  const { origins, problems } = parseCorsOrigins(text);
+  if (problems.length > 0) throw new VariableProblem(problems);
+  return origins;
+};
 const limits = DEFAULT_CLASS_LIMITS;
-const secretArn = z
-  .string()
-  .check(z.regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN'));
-const text = z.string().check(z.minLength(1));
+const secretArn = matching(
+  /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/,
+  'a Secrets Manager secret ARN',
+);
+const failMode = oneOf(['open', 'closed']);
 
-const schema = z
-  .object({
-    APP_ENV: z._default(
-      z.string().check(z.regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')),
-      'local',
-    ),
-    PORT: z._default(int(0, 65_535), 3000),
-    HOST: z._default(text, '0.0.0.0'),
-    LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
-    REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'))),
-    REDIS_PASSWORD: z.optional(text),
-    REDIS_AUTH_SECRET_ARN: z.optional(secretArn),
-    REDIS_KEY_PREFIX: z._default(z.string(), 'api:'),
-    MAX_BODY_BYTES: z._default(int(1, 50 * 1024 * 1024), 256 * 1024),
-    SHUTDOWN_DRAIN_MS: z._default(int(0, 110_000), 20_000),
-    SHUTDOWN_TIMEOUT_MS: z._default(int(1_000, 115_000), 100_000),
-    TRUST_FORWARDED_FOR: z._default(bool, true),
-    LAMBDA_GROUP: z.optional(
-      z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')),
-    ),
-    // Browsers on other origins: see adapters/cors-settings.ts. Unset: any localhost port when
-    // APP_ENV is local, no cross-origin access anywhere else.
-    CORS_ALLOWED_ORIGINS: z.optional(corsOriginsVariable),
-    CORS_ALLOW_CREDENTIALS: z._default(bool, false),
-    CORS_MAX_AGE_SECONDS: z._default(int(0, 86_400), DEFAULT_CORS_MAX_AGE_SECONDS),
-    CORS_PREFLIGHTS_PER_MINUTE: z._default(int(1, 1_000_000), DEFAULT_PREFLIGHTS_PER_MINUTE),
-    // Simulation jobs: see app/jobs/jobs-config.ts.
-    ...jobsEnvShape,
-    // Rate limiting: points per window per class, for clients without and with an API key.
-    RATE_LIMIT_STANDARD_ANONYMOUS: z._default(int(1, 10_000_000), limits.standard.anonymous),
-    RATE_LIMIT_STANDARD_AUTHENTICATED: z._default(int(1, 10_000_000), limits.standard.authenticated),
-    RATE_LIMIT_STANDARD_WINDOW_SECONDS: z._default(int(1, 86_400), limits.standard.windowSeconds),
-    RATE_LIMIT_STANDARD_ON_REDIS_FAILURE: z._default(failMode, limits.standard.onStoreFailure),
-    RATE_LIMIT_JOBS_ANONYMOUS: z._default(int(1, 10_000_000), limits.jobs.anonymous),
-    RATE_LIMIT_JOBS_AUTHENTICATED: z._default(int(1, 10_000_000), limits.jobs.authenticated),
-    RATE_LIMIT_JOBS_WINDOW_SECONDS: z._default(int(1, 86_400), limits.jobs.windowSeconds),
-    RATE_LIMIT_JOBS_ON_REDIS_FAILURE: z._default(failMode, limits.jobs.onStoreFailure),
-    RATE_LIMIT_EXPECTED_INSTANCES: z._default(int(1, 10_000), 1),
-    // Max Concurrency per Lambda group or route, over the route table's (adapters/concurrency).
-    MAX_CONCURRENCY: z.optional(maxConcurrency),
-    // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
-    API_KEY_HASHES: z.optional(apiKeyHashes),
-    // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
-    API_KEY_HASHES_SECRET_ARN: z.optional(secretArn),
-  })
-  .check(
-    z.refine((v) => v.SHUTDOWN_DRAIN_MS < v.SHUTDOWN_TIMEOUT_MS, {
-      path: ['SHUTDOWN_DRAIN_MS'],
-      message: 'must be shorter than SHUTDOWN_TIMEOUT_MS',
-    }),
-    // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
-    z.refine((v) => !(v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*'), {
-      path: ['CORS_ALLOW_CREDENTIALS'],
-      message: 'cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins',
-    }),
-  );
+/** Every variable, how it reads and its embedded default (app/env-variables.ts). */
+const variables = {
+  APP_ENV: withDefault(matching(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes'), 'local'),
+  PORT: withDefault(integer(0, 65_535), 3000),
+  HOST: withDefault(text, '0.0.0.0'),
+  LOG_LEVEL: withDefault(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  REDIS_URL: optional(matching(/^rediss?:\/\//, 'a redis:// or rediss:// URL')),
+  REDIS_PASSWORD: optional(text),
+  REDIS_AUTH_SECRET_ARN: optional(secretArn),
+  REDIS_KEY_PREFIX: withDefault(text, 'api:'),
+  MAX_BODY_BYTES: withDefault(integer(1, 50 * 1024 * 1024), 256 * 1024),
+  SHUTDOWN_DRAIN_MS: withDefault(integer(0, 110_000), 20_000),
+  SHUTDOWN_TIMEOUT_MS: withDefault(integer(1_000, 115_000), 100_000),
+  TRUST_FORWARDED_FOR: withDefault(boolean, true),
+  LAMBDA_GROUP: optional(matching(/^[a-z][a-z0-9-]*$/, 'a Lambda group name from the route table')),
+  // Browsers on other origins: see adapters/cors-settings.ts. Unset: any localhost port when
+  // APP_ENV is local, no cross-origin access anywhere else.
+  CORS_ALLOWED_ORIGINS: optional(corsOrigins),
+  CORS_ALLOW_CREDENTIALS: withDefault(boolean, false),
+  CORS_MAX_AGE_SECONDS: withDefault(integer(0, 86_400), DEFAULT_CORS_MAX_AGE_SECONDS),
+  CORS_PREFLIGHTS_PER_MINUTE: withDefault(integer(1, 1_000_000), DEFAULT_PREFLIGHTS_PER_MINUTE),
+  // Simulation jobs: see app/jobs/jobs-config.ts.
+  ...jobsVariables,
+  // Rate limiting: points per window per class, for clients without and with an API key.
+  RATE_LIMIT_STANDARD_ANONYMOUS: withDefault(integer(1, 10_000_000), limits.standard.anonymous),
+  RATE_LIMIT_STANDARD_AUTHENTICATED: withDefault(integer(1, 10_000_000), limits.standard.authenticated),
+  RATE_LIMIT_STANDARD_WINDOW_SECONDS: withDefault(integer(1, 86_400), limits.standard.windowSeconds),
+  RATE_LIMIT_STANDARD_ON_REDIS_FAILURE: withDefault(failMode, limits.standard.onStoreFailure),
+  RATE_LIMIT_JOBS_ANONYMOUS: withDefault(integer(1, 10_000_000), limits.jobs.anonymous),
+  RATE_LIMIT_JOBS_AUTHENTICATED: withDefault(integer(1, 10_000_000), limits.jobs.authenticated),
+  RATE_LIMIT_JOBS_WINDOW_SECONDS: withDefault(integer(1, 86_400), limits.jobs.windowSeconds),
+  RATE_LIMIT_JOBS_ON_REDIS_FAILURE: withDefault(failMode, limits.jobs.onStoreFailure),
+  RATE_LIMIT_EXPECTED_INSTANCES: withDefault(integer(1, 10_000), 1),
+  // Max Concurrency per Lambda group or route, over the route table's (adapters/concurrency).
+  MAX_CONCURRENCY: optional(maxConcurrency),
+  // `client:sha256hex,…` from a secret; the keys themselves are never configured anywhere.
+  API_KEY_HASHES: optional(apiKeyHashes),
+  // On Lambda, which cannot inject secrets: where to read API_KEY_HASHES at init (app/secrets.ts).
+  API_KEY_HASHES_SECRET_ARN: optional(secretArn),
+};
 
 /** Every variable this module reads, for documentation checks (the README lists them all). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables);
 
 export interface AppConfig {
   /** Environment name: `local`, `dev`, `prod`… Used as the event stage and in log lines. */
@@ -147,23 +135,20 @@ export interface AppConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // An empty variable counts as unset, as shells and CI parameters commonly pass them.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  // Parsed once per process: zod's compiled fast path would cost more to build than it saves
-  // (a few ms of every Lambda cold start); the result is the same.
-  const parsed = schema.safeParse(present, { jitless: true });
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.') || '(environment)';
-        const given = present[name];
-        const shown =
-          given === undefined || SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(given)})`;
-        return `${name}: ${issue.message}${shown}`;
-      }),
+  const { values: v, problems, refused } = readVariables(variables, env, { secret: SECRET_VARIABLES });
+  // Rules across variables, checked when each of their variables read well on its own.
+  const readWell = (...names: (keyof typeof variables)[]) => names.every((name) => !refused.has(name));
+  const shown = (name: keyof typeof variables) => (env[name] ? ` (got ${JSON.stringify(env[name])})` : '');
+  if (readWell('SHUTDOWN_DRAIN_MS', 'SHUTDOWN_TIMEOUT_MS') && v.SHUTDOWN_DRAIN_MS >= v.SHUTDOWN_TIMEOUT_MS) {
+    problems.push(`SHUTDOWN_DRAIN_MS: must be shorter than SHUTDOWN_TIMEOUT_MS${shown('SHUTDOWN_DRAIN_MS')}`);
+  }
+  // The Fetch standard refuses `Access-Control-Allow-Origin: *` on a credentialed request.
+  if (v.CORS_ALLOW_CREDENTIALS && v.CORS_ALLOWED_ORIGINS === '*') {
+    problems.push(
+      `CORS_ALLOW_CREDENTIALS: cannot be true with CORS_ALLOWED_ORIGINS=*; list the origins${shown('CORS_ALLOW_CREDENTIALS')}`,
     );
   }
-  const v = parsed.data;
+  if (problems.length > 0) throw new ConfigError(problems);
   const jobs = jobsConfigFrom(v);
   if (jobs.problems.length > 0) throw new ConfigError(jobs.problems);
   return {

@@ -1,79 +1,68 @@
 import type { CapacityProviderStrategyItem } from '@aws-sdk/client-ecs';
-import { z } from '../zod-mini.js';
+import {
+  httpUrl,
+  integer,
+  list,
+  matching,
+  oneOf,
+  optional,
+  positiveNumber,
+  text,
+  type ValuesOf,
+  withDefault,
+} from '../env-variables.js';
 import type { EcsRunnerSettings } from './ecs-task-runner.js';
 
 /**
- * The jobs module's variables. app/config.ts merges this shape into its schema, so they are read
- * and validated once with everything else. Without JOBS_QUEUE_URL the embedded parts run
+ * The jobs module's variables (app/env-variables.ts). app/config.ts reads them with its own, so
+ * they are read and validated once with everything else. Without JOBS_QUEUE_URL the embedded parts run
  * (in-process queue, child-process runner, files under JOBS_DATA_DIR).
  */
-// zod's functional build (app/zod-mini.ts), like app/config.ts, which merges this shape.
-const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
-const text = z.string().check(z.minLength(1));
-const list = z.pipe(
-  z.string(),
-  z.transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  ),
-);
-
-export const jobsEnvShape = {
-  JOBS_QUEUE_URL: z.optional(z.url()),
-  JOBS_BUCKET: z.optional(
-    z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')),
-  ),
-  JOBS_BUCKET_PREFIX: z._default(z.string(), ''),
-  JOBS_DATA_DIR: z._default(text, '.data/jobs'),
-  JOBS_CLUSTER: z.optional(text),
-  JOBS_TASK_DEFINITION: z.optional(text),
-  JOBS_CONTAINER_NAME: z._default(text, 'simulation'),
-  JOBS_SUBNETS: z.optional(list),
-  JOBS_SECURITY_GROUPS: z.optional(list),
-  JOBS_ASSIGN_PUBLIC_IP: z._default(z.enum(['true', 'false']), 'false'),
+export const jobsVariables = {
+  JOBS_QUEUE_URL: optional(httpUrl),
+  JOBS_BUCKET: optional(matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')),
+  JOBS_BUCKET_PREFIX: withDefault(text, ''),
+  JOBS_DATA_DIR: withDefault(text, '.data/jobs'),
+  JOBS_CLUSTER: optional(text),
+  JOBS_TASK_DEFINITION: optional(text),
+  JOBS_CONTAINER_NAME: withDefault(text, 'simulation'),
+  JOBS_SUBNETS: optional(list),
+  JOBS_SECURITY_GROUPS: optional(list),
+  JOBS_ASSIGN_PUBLIC_IP: withDefault(oneOf(['true', 'false']), 'false'),
   /** `provider[:weight[:base]],…`; Spot first. Fargate never swaps Spot for on-demand by itself. */
-  JOBS_CAPACITY_STRATEGY: z._default(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^[A-Za-z0-9_-]+(:\d+(:\d+)?)?(,[A-Za-z0-9_-]+(:\d+(:\d+)?)?)*$/,
-          'provider[:weight[:base]],…',
-        ),
-      ),
+  JOBS_CAPACITY_STRATEGY: withDefault(
+    matching(/^[A-Za-z0-9_-]+(:\d+(:\d+)?)?(,[A-Za-z0-9_-]+(:\d+(:\d+)?)?)*$/, 'provider[:weight[:base]],…'),
     'FARGATE_SPOT:1',
   ),
-  JOBS_FALLBACK_CAPACITY_PROVIDER: z._default(text, 'FARGATE'),
-  JOBS_MAX_ATTEMPTS: z._default(int(1, 20), 3),
+  JOBS_FALLBACK_CAPACITY_PROVIDER: withDefault(text, 'FARGATE'),
+  JOBS_MAX_ATTEMPTS: withDefault(integer(1, 20), 3),
   /** RunTask: 20 calls/s burst and sustained (AWS, "Amazon ECS API request throttling" / Fargate quotas). */
-  RUNTASK_BUCKET_CAPACITY: z._default(int(1, 1_000), 20),
-  RUNTASK_RATE_PER_SECOND: z._default(z.coerce.number().check(z.positive(), z.maximum(1_000)), 20),
+  RUNTASK_BUCKET_CAPACITY: withDefault(integer(1, 1_000), 20),
+  RUNTASK_RATE_PER_SECOND: withDefault(positiveNumber(1_000), 20),
   /**
    * Burst tokens kept back from AWS's 20. A token is taken in Redis and the call reaches ECS a few
    * ms later; when those delays vary (GC, a busy core, the network), calls can arrive closer
    * together than they were granted. At the exact limit that is a ThrottlingException; 2 tokens
    * absorb 100 ms of such jitter at 20/s. The sustained rate stays at RUNTASK_RATE_PER_SECOND.
    */
-  RUNTASK_BUCKET_HEADROOM: z._default(int(0, 1_000), 2),
-  JOBS_PACER_CONCURRENCY: z._default(int(1, 100), 4),
-  JOBS_LOCAL_MAX_RUNNING: z._default(int(1, 64), 4),
+  RUNTASK_BUCKET_HEADROOM: withDefault(integer(0, 1_000), 2),
+  JOBS_PACER_CONCURRENCY: withDefault(integer(1, 100), 4),
+  JOBS_LOCAL_MAX_RUNNING: withDefault(integer(1, 64), 4),
   /**
    * Embedded mode: the built simulation program (`dist/simulation/main.mjs`) the runner starts
    * with node. Unset, it is the program next to the app's code, which bundles do not carry: the
    * local stack sets it for the built server and functions, as the task definition names the image.
    */
-  JOBS_LOCAL_PROGRAM: z.optional(text),
+  JOBS_LOCAL_PROGRAM: optional(text),
   /**
    * Embedded mode with Redis: how long a dead server's jobs wait before another server takes them
    * over (its runner lease, and its queue messages' lock). Shorter notices a crash sooner; longer
    * tolerates a Redis that stalls longer before a live server's lease lapses.
    */
-  JOBS_RUNNER_LEASE_MS: z._default(int(1_000, 600_000), 10_000),
+  JOBS_RUNNER_LEASE_MS: withDefault(integer(1_000, 600_000), 10_000),
 } as const;
 
-type JobsEnv = z.output<z.ZodMiniObject<typeof jobsEnvShape>>;
+type JobsEnv = ValuesOf<typeof jobsVariables>;
 
 export interface JobsConfig {
   /** `aws`: SQS, ECS, S3 (S3 needs JOBS_BUCKET). `embedded`: in-process queue, child processes, files. */
