@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import * as z from 'zod';
+import { REQUEST_SCHEMAS } from '../handlers/request-schemas.js';
 import {
   errorBodySchema,
   healthSchema,
@@ -101,7 +102,10 @@ export function buildOpenApiDocument(
         required: true,
         content: {
           'application/json': {
-            schema: z.toJSONSchema(route.requestSchema, { io: 'input', unrepresentable: 'any' }),
+            schema: z.toJSONSchema(REQUEST_SCHEMAS[route.requestSchema], {
+              io: 'input',
+              unrepresentable: 'any',
+            }),
             ...(route.requestExample === undefined ? {} : { example: route.requestExample }),
           },
         },

@@ -1,8 +1,7 @@
-import type { ZodMiniType } from 'zod/mini';
 import { healthzHandler } from '../handlers/healthz.js';
 import { lazyHandler } from '../handlers/lazy-handler.js';
-import { createLeadHandler, getLeadHandler, leadInputSchema } from '../handlers/leads.js';
-import { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from '../handlers/simulation-request.js';
+import { createLeadHandler, getLeadHandler } from '../handlers/leads.js';
+import { MAX_SIMULATION_INPUT_BYTES } from '../handlers/simulation-request.js';
 import type { HandlerFactory } from '../handlers/types.js';
 
 export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
@@ -11,8 +10,9 @@ export { type LambdaGroupDefinition, lambdaGroups } from './lambda-groups.js';
  * The route table: the single source for the Express app, the Lambda entry, the ALB listener
  * rules and the OpenAPI document. Keep it declarative: data and handler factories, no clients.
  * Handlers with modules of their own weight (the jobs client, the OpenAPI generator) are
- * imported on their route's first request (`lazyHandler`), so loading the table stays cheap for
- * every Lambda group's cold start.
+ * imported on their route's first request (`lazyHandler`), and request body schemas (zod) with
+ * their handler's first request, so loading the table stays cheap for every Lambda group's cold
+ * start.
  */
 
 const simulations = () => import('../handlers/simulations.js');
@@ -35,6 +35,12 @@ export type ResponseHeader = 'location' | 'preference-applied' | 'idempotent-rep
  * document's `components.schemas` (app/openapi.ts maps each name to its schema). By name, so
  * loading the route table does not build the schemas, which only the document and tests use.
  */
+/**
+ * A request body schema (handlers/request-schemas.ts), by name, for the same reason: the schemas
+ * bring zod, which a cold start should load only when a route that takes a body is first called.
+ */
+export type RequestSchemaName = 'LeadInput' | 'SimulationInput';
+
 export type ResponseSchemaName = 'Health' | 'Lead' | 'Simulation' | 'SimulationResult' | 'OpenApiDocument';
 
 /** A success answer, for the OpenAPI document. */
@@ -71,7 +77,8 @@ export interface RouteDefinition {
   readonly maxBodyBytes?: number;
   /** For the OpenAPI document. */
   readonly summary: string;
-  readonly requestSchema?: ZodMiniType;
+  /** The JSON body's schema, by name (handlers/request-schemas.ts); the route takes no body without one. */
+  readonly requestSchema?: RequestSchemaName;
   /** A body a user can submit as is and get a success; the OpenAPI document shows it. */
   readonly requestExample?: unknown;
   /** Success answers by status; without it the document says only "2XX". */
@@ -133,7 +140,7 @@ export const routes: readonly RouteDefinition[] = [
     timeoutMs: 5_000,
     maxBodyBytes: 16 * 1024,
     summary: 'Create or replace a lead',
-    requestSchema: leadInputSchema,
+    requestSchema: 'LeadInput',
     requestExample: { name: 'Ada Lovelace', email: 'ada@example.com' },
     responses: {
       200: { description: 'Replaced', schema: 'Lead', headers: ['location'] },
@@ -168,7 +175,7 @@ export const routes: readonly RouteDefinition[] = [
         headers: ['location', 'preference-applied', 'idempotent-replayed'],
       },
     },
-    requestSchema: simulationRequestSchema,
+    requestSchema: 'SimulationInput',
     requestExample: {
       model: 'projectile-drag',
       massKg: 0.145,

@@ -1,6 +1,19 @@
 import type { ApiHandler, HandlerFactory } from './types.js';
 
 /**
+ * Loads something on its first use rather than with the module that needs it, once: every call
+ * after the first gets the same promise. A failed load is retried by the next call.
+ */
+export function loadOnFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+}
+
+/**
  * A handler factory whose module is imported on the route's first request instead of with the
  * route table: a Lambda group that does not serve the route (or a cold start that has not reached
  * it yet) never loads it. The factory is then called once with the same dependencies, and every
@@ -9,21 +22,14 @@ import type { ApiHandler, HandlerFactory } from './types.js';
  */
 export function lazyHandler(load: () => Promise<HandlerFactory>): HandlerFactory {
   return (deps) => {
-    let built: Promise<ApiHandler> | undefined;
     let handler: ApiHandler | undefined;
+    const build = loadOnFirstUse(async () => {
+      handler = (await load())(deps);
+      return handler;
+    });
     return (event, context) => {
       if (handler) return handler(event, context);
-      built ??= load().then(
-        (factory) => {
-          handler = factory(deps);
-          return handler;
-        },
-        (error: unknown) => {
-          built = undefined;
-          throw error;
-        },
-      );
-      return built.then((ready) => ready(event, context));
+      return build().then((ready) => ready(event, context));
     };
   };
 }

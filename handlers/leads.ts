@@ -1,46 +1,41 @@
 import { NotFoundError, ValidationError } from '../adapters/http-error.js';
-import { z } from '../app/zod-mini.js';
-import { errorResult, header, json, parseJsonBody } from './respond.js';
+import { loadOnFirstUse } from './lazy-handler.js';
+import { errorResult, header, json, parseJsonBody, schemaFields } from './respond.js';
 import type { HandlerFactory } from './types.js';
 
-// zod's functional build (app/zod-mini.ts): these are built at every cold start of the leads group.
+// The body schema brings zod: it loads on the first create, so a cold start that first serves a
+// read never loads zod (test/delivery/lambda-cold-start.test.ts).
+const inputSchema = loadOnFirstUse(() => import('./lead-input.js').then((m) => m.leadInputSchema));
 
-/** The body of `POST /leads/:leadId`. */
-export const leadInputSchema = z.strictObject({
-  name: z
-    .string()
-    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200, 'at most 200 characters')),
-  email: z.email('must be an email address').check(z.maxLength(254, 'at most 254 characters')),
-});
+/** Longest lead id. */
+export const MAX_LEAD_ID_LENGTH = 128;
+const NO_SLASH_OR_CONTROL = /^[^/\p{Cc}]*$/u;
 
-/** Any printable text up to 128 characters without a slash: ids arrive percent-decoded. */
-export const leadIdSchema = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(128, 'at most 128 characters'),
-    z.regex(/^[^/\p{Cc}]+$/u, 'no slashes or control characters'),
-  );
-
-/** What a failed parse says, whichever zod build the schema comes from. */
-interface SchemaError {
-  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+/**
+ * What is wrong with a lead id, one message per rule it breaks (none when it is valid): any
+ * printable text up to 128 characters without a slash. Ids arrive percent-decoded.
+ *
+ * Three rules, checked without a schema library: every request of both lead routes checks them,
+ * and this module is part of every cold start of the leads group.
+ */
+export function leadIdProblems(id: string): string[] {
+  const problems: string[] = [];
+  if (id.length === 0) problems.push('must not be empty');
+  if (id.length > MAX_LEAD_ID_LENGTH) problems.push(`at most ${MAX_LEAD_ID_LENGTH} characters`);
+  if (!NO_SLASH_OR_CONTROL.test(id)) problems.push('no slashes or control characters');
+  return problems;
 }
 
-export function zodFields(error: SchemaError, prefix = ''): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: prefix + (issue.path.length ? issue.path.join('.') : '(body)'),
-    message: issue.message,
-  }));
-}
-
-function readLeadId(pathParameters: Record<string, string | undefined> | null) {
-  const parsed = leadIdSchema.safeParse(pathParameters?.leadId);
-  return parsed.success
-    ? ({ ok: true, leadId: parsed.data } as const)
+export function readLeadId(pathParameters: Record<string, string | undefined> | null) {
+  const problems = leadIdProblems(pathParameters?.leadId ?? '');
+  return problems.length === 0
+    ? ({ ok: true, leadId: pathParameters?.leadId as string } as const)
     : ({
         ok: false,
-        error: new ValidationError('Invalid lead id', zodFields(parsed.error, 'leadId')),
+        error: new ValidationError(
+          'Invalid lead id',
+          problems.map((message) => ({ path: 'leadId', message })),
+        ),
       } as const);
 }
 
@@ -51,9 +46,9 @@ export const createLeadHandler: HandlerFactory = ({ leads, clock }) => {
     if (!id.ok) return errorResult(id.error);
     const body = parseJsonBody(event.body, event.isBase64Encoded, header(event.headers, 'content-type'));
     if (!body.ok) return errorResult(body.error);
-    const input = leadInputSchema.safeParse(body.value);
+    const input = (await inputSchema()).safeParse(body.value);
     if (!input.success) {
-      return errorResult(new ValidationError('The lead is not valid', zodFields(input.error)));
+      return errorResult(new ValidationError('The lead is not valid', schemaFields(input.error)));
     }
     const { lead, created } = await leads.put({ leadId: id.leadId, ...input.data }, clock());
     return json(created ? 201 : 200, lead, { location: `/leads/${encodeURIComponent(lead.leadId)}` });

@@ -62,3 +62,16 @@ export function header(headers: Record<string, string | undefined> | null, name:
   }
   return undefined;
 }
+
+/** What a failed schema parse says, whichever zod build the schema comes from. */
+interface SchemaError {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
+
+/** The fields a failed parse names, for a ValidationError: `(body)` when the body as a whole failed. */
+export function schemaFields(error: SchemaError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.join('.') : '(body)',
+    message: issue.message,
+  }));
+}

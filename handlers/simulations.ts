@@ -12,12 +12,9 @@ import { isTerminal, type Job } from '../app/jobs/job.js';
 import { EnqueueError, type SimulationJobs } from '../app/jobs/jobs-service.js';
 import { simulationInputSchema } from '../app/jobs/simulation/input.js';
 import { waitForFinalState } from '../app/jobs/wait-for-job.js';
-import { zodFields } from './leads.js';
 import { grantedWaitSeconds, preferenceAppliedHeaders, requestedWaitSeconds } from './prefer-wait.js';
-import { errorResult, header, json, parseJsonBody } from './respond.js';
+import { errorResult, header, json, parseJsonBody, schemaFields } from './respond.js';
 import type { HandlerDeps, HandlerFactory } from './types.js';
-
-export { MAX_SIMULATION_INPUT_BYTES, simulationRequestSchema } from './simulation-request.js';
 
 const jobIdSchema = z.uuid('must be a job id (a UUID)');
 /** Printable ASCII without spaces, as clients generate them (UUIDs, hashes); stored 24 h. */
@@ -121,7 +118,7 @@ export const createSimulationHandler: HandlerFactory = (deps) => {
     if (!body.ok) return errorResult(body.error);
     const input = simulationInputSchema.safeParse(body.value);
     if (!input.success) {
-      return errorResult(new ValidationError('The simulation input is not valid', zodFields(input.error)));
+      return errorResult(new ValidationError('The simulation input is not valid', schemaFields(input.error)));
     }
     try {
       const result = await jobs.create(input.data, key?.success ? { idempotencyKey: key.data } : {});

@@ -6,6 +6,7 @@ import { loadConfig } from '../../app/config.js';
 import { createApp } from '../../app/create-app.js';
 import { resourceTemplate, routes } from '../../app/routes.js';
 import { createRuntimeDeps, type RuntimeDeps } from '../../app/runtime-deps.js';
+import { REQUEST_SCHEMAS } from '../../handlers/request-schemas.js';
 
 describe('GET /openapi.json', () => {
   let deps: RuntimeDeps;
@@ -60,7 +61,8 @@ describe('GET /openapi.json', () => {
           'application/json'
         ]?.example;
       expect(example, `${route.method} ${route.path}`).toBeDefined();
-      expect(route.requestSchema?.safeParse(example).success, `${route.method} ${route.path}`).toBe(true);
+      const schema = route.requestSchema && REQUEST_SCHEMAS[route.requestSchema];
+      expect(schema?.safeParse(example).success, `${route.method} ${route.path}`).toBe(true);
     }
   });
 
