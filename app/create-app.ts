@@ -5,7 +5,7 @@ import { sendError } from '../adapters/error-response.js';
 import { MethodNotAllowedError, NotFoundError } from '../adapters/http-error.js';
 import type { Invocation, InvocationResolver } from '../adapters/invocation.js';
 import { lambdaToExpress, type RequestGuard } from '../adapters/lambda-to-express.js';
-import { RouteMatcher } from '../adapters/route-matcher.js';
+import { type PathMatch, RouteMatcher } from '../adapters/route-matcher.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import { routes as defaultRoutes, type RouteDefinition } from './routes.js';
 
@@ -36,7 +36,6 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   app.enable('case sensitive routing');
   app.enable('strict routing');
 
-  const methodsByPath = allowedMethodsByPath(routes);
   const cors = createCorsSteps(options.cors, deps.logger);
   const matcher = new RouteMatcher(
     routes.map((route) => ({
@@ -51,19 +50,9 @@ export function createApp(deps: HandlerDeps, options: CreateAppOptions): Express
   );
   // One Express layer before a route's handler runs (a native app has one too): the invocation,
   // the CORS headers and the route found in one step, instead of the router walking a layer per
-  // route, per OPTIONS answer and per 405 answer for every request.
+  // route, per OPTIONS answer and per 405 answer for every request. What is left to the layers
+  // below is a path of no route (404) and the router's own errors.
   app.use(front(deps, options.resolveInvocation, cors, matcher));
-  // What no route of the table takes: preflights and other OPTIONS, before the 405s.
-  for (const [path, methods] of methodsByPath) app.options(path, cors.optionsFor([...methods].sort()));
-
-  // A known path with another method: 405 with Allow, from the app itself (serverless-express
-  // would answer 500 for anything the app leaves unanswered).
-  for (const [path, methods] of methodsByPath) {
-    const allowed = [...methods, 'OPTIONS'].sort();
-    app.all(path, (req, res) => {
-      sendError(res, new MethodNotAllowedError(req.method, path, allowed), deps.logger);
-    });
-  }
 
   app.use((req, res) => {
     sendError(
@@ -92,22 +81,12 @@ export function answerOf(req: object): Promise<void> | undefined {
   return pendingAnswers.get(req);
 }
 
-/** Each path's methods; GET brings HEAD, as Express answers HEAD with the GET route. */
-function allowedMethodsByPath(routes: readonly RouteDefinition[]): Map<string, Set<string>> {
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const route of routes) {
-    const methods = methodsByPath.get(route.path) ?? new Set<string>();
-    methods.add(route.method);
-    if (route.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(route.path, methods);
-  }
-  return methodsByPath;
-}
-
 /**
  * Attaches the invocation, echoes the request id, writes one log line per request, adds the CORS
- * response headers, then hands a request of the route table to its handler; anything else goes on
- * to the rest of the app (OPTIONS, 405, 404, and the error handler for a malformed path).
+ * response headers, then hands a request of the route table to its handler. A known path asked
+ * with another method gets OPTIONS (a preflight, or `Allow`) or a 405 with `Allow` from the app
+ * itself (serverless-express would answer 500 for anything the app leaves unanswered); anything
+ * else goes on to the 404, and a malformed path to the error handler.
  */
 function front(
   deps: HandlerDeps,
@@ -115,16 +94,38 @@ function front(
   cors: CorsSteps,
   matcher: RouteMatcher<RequestHandler>,
 ): RequestHandler {
+  const optionsByPath = new Map<string, RequestHandler>();
+  const otherMethod = (
+    req: express.Request,
+    res: express.Response,
+    next: express.NextFunction,
+    at: PathMatch,
+  ) => {
+    if (req.method === 'OPTIONS') {
+      let options = optionsByPath.get(at.path);
+      if (options === undefined) {
+        options = cors.optionsFor(at.methods);
+        optionsByPath.set(at.path, options);
+      }
+      options(req, res, next);
+      return;
+    }
+    const allowed = [...at.methods, 'OPTIONS'].sort();
+    sendError(res, new MethodNotAllowedError(req.method, at.path, allowed), deps.logger);
+  };
   const route: RequestHandler = (req, res, next) => {
     let found: ReturnType<typeof matcher.find>;
+    let other: PathMatch | undefined;
     try {
       found = matcher.find(req.method, req.path);
+      if (found === undefined) other = matcher.pathOf(req.path);
     } catch (error) {
       next(error);
       return;
     }
     if (found === undefined) {
-      next();
+      if (other === undefined) next();
+      else otherMethod(req, res, next, other);
       return;
     }
     req.params = found.params;
