@@ -8,8 +8,9 @@ import { createRateLimitGuard } from '../adapters/rate-limit/guard.js';
 import { RATE_LIMIT_REDIS_OPTIONS } from '../adapters/rate-limit/store-client.js';
 import type { HandlerDeps } from '../handlers/types.js';
 import { type AppConfig, ConfigError } from './config.js';
-import { type AwsClients, createAwsClients, destroyAwsClients } from './jobs/aws-clients.js';
-import type { JobsRuntime, createJobsRuntime as JobsRuntimeFactory } from './jobs/jobs-runtime.js';
+import type { AwsClients } from './jobs/aws-clients.js';
+import type * as JobsRuntimeModule from './jobs/jobs-runtime.js';
+import type { JobsRuntime } from './jobs/jobs-runtime.js';
 import type { SimulationJobs } from './jobs/jobs-service.js';
 import { type LeadStore, MemoryLeadStore } from './leads/lead-store.js';
 import { RedisLeadStore } from './leads/redis-lead-store.js';
@@ -49,17 +50,22 @@ export interface RuntimeModules {
     readonly closeRedisClient: typeof closeRedisClient;
   };
   /**
-   * app/jobs/jobs-runtime.ts `createJobsRuntime`: `now`, or loaded and called on the first call of
-   * a simulation route (`onFirstUse`), so a process that never serves one never builds it.
+   * app/jobs/jobs-runtime.ts: `now`, or loaded and called on the first call of a simulation route
+   * (`onFirstUse`), so a process that never serves one never builds it.
    */
-  readonly jobs:
-    | { readonly now: typeof JobsRuntimeFactory }
-    | { readonly onFirstUse: () => Promise<typeof JobsRuntimeFactory> };
+  readonly jobs: { readonly now: JobsModule } | { readonly onFirstUse: () => Promise<JobsModule> };
 }
+
+/** What this file uses of app/jobs/jobs-runtime.ts, which also brings the AWS clients. */
+type JobsModule = Pick<
+  typeof JobsRuntimeModule,
+  'createJobsRuntime' | 'createAwsClients' | 'destroyAwsClients'
+>;
 
 interface StartedJobs {
   readonly runtime: JobsRuntime;
   readonly aws: AwsClients | undefined;
+  readonly destroyAwsClients: JobsModule['destroyAwsClients'];
   readonly workerRedis: Redis | undefined;
 }
 
@@ -70,7 +76,7 @@ interface StartedJobs {
 export function assembleRuntimeDeps(
   config: AppConfig,
   logger: Logger,
-  modules: RuntimeModules & { readonly jobs: { readonly now: typeof JobsRuntimeFactory } },
+  modules: RuntimeModules & { readonly jobs: { readonly now: JobsModule } },
 ): RuntimeDeps;
 export function assembleRuntimeDeps(config: AppConfig, logger: Logger, modules: RuntimeModules): ProcessDeps;
 export function assembleRuntimeDeps(
@@ -103,22 +109,22 @@ export function assembleRuntimeDeps(
   const leads: LeadStore =
     redis && config.redis ? new RedisLeadStore(redis, config.redis.keyPrefix) : new MemoryLeadStore();
 
-  const startJobs = (create: typeof JobsRuntimeFactory): StartedJobs => {
-    const aws = config.jobs.mode === 'aws' ? createAwsClients() : undefined;
+  const startJobs = (jobsModule: JobsModule): StartedJobs => {
+    const aws = config.jobs.mode === 'aws' ? jobsModule.createAwsClients() : undefined;
     // BullMQ's worker waits for messages with blocking reads (up to a second, its drainDelay):
     // no retry limit and no command timeout may cut them, whatever the store clients use.
     const workerRedis =
       config.redis && clients && config.jobs.mode === 'embedded'
         ? clients.createRedisClient(config.redis, { maxRetriesPerRequest: null, commandTimeout: undefined })
         : undefined;
-    const runtime = create(config.jobs, {
+    const runtime = jobsModule.createJobsRuntime(config.jobs, {
       redis,
       keyPrefix: config.redis?.keyPrefix ?? '',
       logger,
       ...(aws ? { aws } : {}),
       ...(workerRedis ? { workerRedis } : {}),
     });
-    return { runtime, aws, workerRedis };
+    return { runtime, aws, workerRedis, destroyAwsClients: jobsModule.destroyAwsClients };
   };
   let started: StartedJobs | undefined;
   let starting: Promise<StartedJobs> | undefined;
@@ -130,8 +136,8 @@ export function assembleRuntimeDeps(
     const load = modules.jobs.onFirstUse;
     const service = async (): Promise<SimulationJobs> => {
       starting ??= load().then(
-        (create) => {
-          started = startJobs(create);
+        (jobsModule) => {
+          started = startJobs(jobsModule);
           return started;
         },
         (error: unknown) => {
@@ -165,7 +171,7 @@ export function assembleRuntimeDeps(
       // Before Redis: the embedded pacer and simulations still write job records as they stop.
       // Jobs get most of the budget; the clients' close is itself bounded by what is left.
       if (running) await running.runtime.close(budgetMs * 0.7);
-      if (running?.aws) destroyAwsClients(running.aws);
+      if (running?.aws) running.destroyAwsClients(running.aws);
       const open = [redis, rateLimitRedis, running?.workerRedis].filter((c): c is Redis => c !== undefined);
       const left = Math.max(100, endAt - Date.now());
       if (clients) await Promise.all(open.map((client) => clients.closeRedisClient(client, left)));

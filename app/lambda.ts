@@ -29,7 +29,7 @@ if (served.length === 0) {
   );
 }
 
-const loadJobsRuntime = () => import('./jobs/jobs-runtime.js').then((m) => m.createJobsRuntime);
+const loadJobsRuntime = () => import('./jobs/jobs-runtime.js');
 const deps = assembleRuntimeDeps(config, logger, {
   ...(config.redis ? { redis: await import('./redis.js') } : {}),
   jobs: served.some((route) => lambdaGroups[route.lambdaGroup]?.usesJobs)

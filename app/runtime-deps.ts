@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { assembleRuntimeDeps, type RuntimeDeps } from './assemble-deps.js';
 import type { AppConfig } from './config.js';
-import { createJobsRuntime } from './jobs/jobs-runtime.js';
+import * as jobsRuntime from './jobs/jobs-runtime.js';
 import { closeRedisClient, createRedisClient } from './redis.js';
 
 export type { ProcessDeps, RuntimeDeps } from './assemble-deps.js';
@@ -14,6 +14,6 @@ export type { ProcessDeps, RuntimeDeps } from './assemble-deps.js';
 export function createRuntimeDeps(config: AppConfig, logger: Logger): RuntimeDeps {
   return assembleRuntimeDeps(config, logger, {
     redis: { createRedisClient, closeRedisClient },
-    jobs: { now: createJobsRuntime },
+    jobs: { now: jobsRuntime },
   });
 }

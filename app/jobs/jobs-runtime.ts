@@ -19,6 +19,10 @@ import { applyTaskStopped } from './task-events.js';
 import type { TaskRunner } from './task-runner.js';
 import { MemoryTokenBucket, type TokenBucket } from './token-bucket.js';
 
+// The entry points take the AWS clients' lifecycle from this module with the runtime itself, so
+// a Lambda cold start that never runs jobs loads neither (app/assemble-deps.ts).
+export { createAwsClients, destroyAwsClients } from './aws-clients.js';
+
 export interface JobsRuntime {
   readonly service: JobsService;
   readonly store: JobStore;
