@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from '../scripts/build.js';
 import { cpuPlan, onCores } from './support/cpus.js';
 import { type BenchServer, generateLoad, startBenchServer } from './support/load.js';
 import { formatSpread, median, spread } from './support/stats.js';
@@ -17,6 +18,9 @@ import { formatSpread, median, spread } from './support/stats.js';
  *   ratio, and the server's CPU µs per request (native ÷ ours). Target: req/s ratio ≥ 0.95.
  * - Lambda path (bench/adapter-lambda.ts, own process on the server core): warm µs per invoke of
  *   our Lambda handler ÷ bare serverless-express around the native route. Target: ≤ +10 %.
+ * Both paths run bundled, the way the container's server and the Lambda zips run the code: under
+ * a TypeScript loader every function expression made per request also gets a `__name` call,
+ * which costs our per-request closures and none of Express's own code.
  * Memory under load is bench/adapter-memory.bench.ts; the rate limiter's cost is
  * bench/rate-limit.bench.ts.
  */
@@ -28,6 +32,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TARGET = 0.95;
 const TOGETHER = (process.env.BENCH_MODE ?? 'together') === 'together';
 const plan = cpuPlan();
+const built = join(here, '..', 'dist', 'bench');
+
+/** Bundles a bench entry as scripts/build.ts bundles the servers; returns its path. */
+async function bundled(entry: string): Promise<string> {
+  const outfile = join(built, `${entry.replace(/^bench\//, '').replace(/\.ts$/, '')}.mjs`);
+  await bundle({ entry, outfile, external: ['@aws-sdk/*', '@smithy/*'] });
+  return outfile;
+}
 
 interface Round {
   readonly rps: number;
@@ -42,9 +54,10 @@ async function measure(server: BenchServer, seconds: number): Promise<Round> {
 }
 
 async function ecsPath(): Promise<void> {
+  const serve = await bundled('bench/adapter-servers.ts');
   const servers = {
-    ours: await startBenchServer(plan, join(here, 'adapter-servers.ts'), ['ours']),
-    native: await startBenchServer(plan, join(here, 'adapter-servers.ts'), ['native']),
+    ours: await startBenchServer(plan, serve, ['ours'], {}, { bundled: true }),
+    native: await startBenchServer(plan, serve, ['native'], {}, { bundled: true }),
   };
   try {
     // Warm both (JIT, sockets) before anything counts.
@@ -86,12 +99,8 @@ async function ecsPath(): Promise<void> {
   }
 }
 
-function lambdaPath(): void {
-  const [command, args] = onCores(plan.server, process.execPath, [
-    '--import',
-    'tsx',
-    join(here, 'adapter-lambda.ts'),
-  ]);
+async function lambdaPath(): Promise<void> {
+  const [command, args] = onCores(plan.server, process.execPath, [await bundled('bench/adapter-lambda.ts')]);
   const run = spawnSync(command, args, { stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`the Lambda path benchmark exited with ${run.status}`);
 }
@@ -104,4 +113,4 @@ console.log(
 // BENCH_ONLY=ecs or BENCH_ONLY=lambda runs one path.
 const only = process.env.BENCH_ONLY;
 if (only !== 'lambda') await ecsPath();
-if (only !== 'ecs') lambdaPath();
+if (only !== 'ecs') await lambdaPath();
