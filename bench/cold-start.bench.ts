@@ -13,7 +13,9 @@ import { formatSpread, spread } from './support/stats.js';
  * around one native route (bench/cold-start-baseline.ts), bundled the same way. Each run is a
  * pair of processes, one of each, in alternating order, on one core; the figure is the ratio
  * ours ÷ bare of each pair (target median ≤ 1.5), so the machine's drift cancels out.
- * BENCH_COLD_RUNS pairs (default 21).
+ * BENCH_COLD_RUNS pairs (default 21). The first event is a read (GET, 404); for information, the
+ * leads function is also timed with a create as its first event (POST, 201), which loads zod with
+ * the body schema on top, paired with a read first.
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,10 +34,22 @@ interface Probe {
 
 const cpus = cpuPlan();
 
-function probe(bundlePath: string, env: Record<string, string>): Probe {
+/** A first event other than the read: path, method and JSON body, with the status it must get. */
+interface FirstEvent {
+  readonly args: readonly string[];
+  readonly status: number;
+}
+const READ: FirstEvent = { args: [], status: 404 };
+const CREATE: FirstEvent = {
+  args: ['/leads/cold-1', 'POST', JSON.stringify({ name: 'Ada', email: 'ada@example.com' })],
+  status: 201,
+};
+
+function probe(bundlePath: string, env: Record<string, string>, first: FirstEvent = READ): Probe {
   const [command, args] = onCores(cpus.server, process.execPath, [
     join(root, 'bench', 'cold-start-probe.mjs'),
     bundlePath,
+    ...first.args,
   ]);
   const run = spawnSync(command, args, {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', APP_ENV: 'bench', ...env },
@@ -45,7 +59,8 @@ function probe(bundlePath: string, env: Record<string, string>): Probe {
   if (run.status !== 0 || !line.startsWith('{'))
     throw new Error(`probe failed (${run.status}): ${run.stderr}${run.stdout}`);
   const result = JSON.parse(line) as Probe;
-  if (result.status !== 404) throw new Error(`first event answered ${result.status}, not 404`);
+  if (result.status !== first.status)
+    throw new Error(`first event answered ${result.status}, not ${first.status}`);
   return result;
 }
 
@@ -78,7 +93,8 @@ await bundle({
 });
 
 const runBare = () => probe(baseline, {});
-const runOurs = () => probe(join(coldDir, 'leads', 'lambda.mjs'), { LAMBDA_GROUP: 'leads' });
+const runOurs = (first: FirstEvent = READ) =>
+  probe(join(coldDir, 'leads', 'lambda.mjs'), { LAMBDA_GROUP: 'leads' }, first);
 
 console.log(`\nCold start: ${RUNS} pairs of fresh processes, ${cpus.describe} (probes on the server core)`);
 // One unrecorded pair: the first read of each bundle from disk is not what the runs compare.
@@ -119,4 +135,27 @@ console.log(
 );
 console.log(
   `Cold start ratio ours ÷ bare per pair: ${formatSpread(ratios, 2)}; target ≤ ${RATIO_TARGET}× ${verdict(ratios)}`,
+);
+
+// For information: a create (POST) as the first event, which also loads zod with the body schema,
+// paired with a read (GET) as the first event of the same bundle.
+const createOverRead: number[] = [];
+const createMs: number[] = [];
+for (let run = 1; run <= RUNS; run += 1) {
+  let read: Probe;
+  let create: Probe;
+  if (run % 2 === 1) {
+    read = runOurs();
+    create = runOurs(CREATE);
+  } else {
+    create = runOurs(CREATE);
+    read = runOurs();
+  }
+  createMs.push(create.totalMs);
+  createOverRead.push(create.totalMs / read.totalMs);
+  process.stdout.write(`\r  create as the first event: run ${run}/${RUNS}`);
+}
+process.stdout.write('\n');
+console.log(
+  `  leads with a create (POST, 201) as its first event: ${formatSpread(spread(createMs), 1)} ms; ÷ a read first, per pair: ${formatSpread(spread(createOverRead), 2)} (information)`,
 );
