@@ -1,37 +1,27 @@
 import { config, locales } from 'zod/mini';
 
-export type { ZodMiniObject } from 'zod/mini';
 /**
- * The part of zod's functional build (`zod/mini`) the app's startup schemas use, named one by one:
+ * The part of zod's functional build (`zod/mini`) the request body schemas use, named one by one:
  * a bundle then carries and evaluates only these and what they need. Re-exporting zod/mini as a
  * whole namespace kept every export of it alive (the compiled fast path, JSON Schema output, every
- * format), built a getter for each at every cold start, and left esbuild nothing to drop.
- * Add a name here when a startup schema needs it (the type checker says so).
+ * format), built a getter for each on load, and left esbuild nothing to drop.
+ * Add a name here when a schema needs it (the type checker says so).
  */
 export {
   _default,
-  coerce,
   email,
-  enum,
-  int,
   literal,
   maximum,
   maxLength,
   minimum,
   minLength,
   number,
-  object,
-  optional,
   output,
-  pipe,
   positive,
   refine,
-  regex,
   strictObject,
   string,
-  transform,
   trim,
-  url,
 } from 'zod/mini';
 
 // zod's chained API (the OpenAPI document, the other handlers) installs English messages when it
