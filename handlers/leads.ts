@@ -26,7 +26,7 @@ export function leadIdProblems(id: string): string[] {
   return problems;
 }
 
-export function readLeadId(pathParameters: Record<string, string | undefined> | null) {
+function readLeadId(pathParameters: Record<string, string | undefined> | null) {
   const problems = leadIdProblems(pathParameters?.leadId ?? '');
   return problems.length === 0
     ? ({ ok: true, leadId: pathParameters?.leadId as string } as const)
