@@ -42,8 +42,8 @@ const englishOnlyZod: Plugin = {
 
 /**
  * pino and its stdout writer (sonic-boom) load modules they only need for features the app never
- * uses: the transport machinery (thread-stream, a worker thread, atomic-sleep), worker_threads for
- * one flag and node:assert for one check. app/logger.ts writes JSON lines to stdout through pino's
+ * uses: the transport machinery (thread-stream, a worker thread, atomic-sleep), redaction
+ * (@pinojs/redact), multistream, worker_threads for one flag and node:assert for one check. app/logger.ts writes JSON lines to stdout through pino's
  * default destination; bundles carry small stubs for those (scripts/stubs/, each says why), so a
  * cold start neither compiles nor runs them. test/unit/logger-bundle.test.ts keeps the lines equal.
  */
@@ -55,6 +55,12 @@ const pinoWithoutTransports: Plugin = {
     const stub = (file: string) => ({ path: join(root, 'scripts', 'stubs', file) });
     build.onResolve({ filter: /^\.\/(lib\/)?transport$/ }, (args) =>
       from(args, 'pino') ? stub('pino-transport.cjs') : undefined,
+    );
+    build.onResolve({ filter: /^\.\/(lib\/)?redaction$/ }, (args) =>
+      from(args, 'pino') ? stub('pino-redaction.cjs') : undefined,
+    );
+    build.onResolve({ filter: /^\.\/(lib\/)?multistream$/ }, (args) =>
+      from(args, 'pino') ? stub('pino-multistream.cjs') : undefined,
     );
     build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
       args.importer.endsWith(join('node_modules', 'pino', 'lib', 'tools.js'))
