@@ -7,6 +7,7 @@ import { environmentRouting } from '../infra/environments.js';
 import { type AppConfig, loadConfig } from './config.js';
 import { trackConnections } from './connection-tracker.js';
 import { createApp } from './create-app.js';
+import { expressServerClasses } from './express-server-classes.js';
 import { drainAndClose } from './graceful-shutdown.js';
 import { HTTP_SERVER_OPTIONS } from './http-server-options.js';
 import { createLogger } from './logger.js';
@@ -53,6 +54,8 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
   const server = createServer(
     {
       ...HTTP_SERVER_OPTIONS,
+      // Requests and responses made with Express's prototypes already (app/express-server-classes.ts).
+      ...expressServerClasses(app),
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,

@@ -1,5 +1,3 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { resolveConcurrencyBounds } from '../adapters/concurrency/bounds.js';
 import { ConcurrencyGate } from '../adapters/concurrency/gate.js';
@@ -14,6 +12,7 @@ import { MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
 import { createRedisClient } from '../app/redis.js';
 import { lambdaGroups, routes } from '../app/routes.js';
+import { listenOnLoopback } from './support/serve.js';
 
 /**
  * The server side of the concurrency benchmark: the same app with the rate-limit step alone and
@@ -46,7 +45,7 @@ function timed(guard: RequestGuard, into: number[]): RequestGuard {
 async function listen(guards: readonly RequestGuard[]): Promise<number> {
   const leads = new MemoryLeadStore();
   await leads.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
-  const app: RequestListener = createApp(
+  const app = createApp(
     { leads, readiness: new DrainState(), logger: pino({ level: 'silent' }), clock: () => new Date() },
     {
       maxBodyBytes: 256 * 1024,
@@ -58,10 +57,7 @@ async function listen(guards: readonly RequestGuard[]): Promise<number> {
       guards,
     },
   );
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+  return (await listenOnLoopback(app)).port;
 }
 
 const redis = createRedisClient({ url: redisUrl }, RATE_LIMIT_REDIS_OPTIONS);

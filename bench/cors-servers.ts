@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { LOCAL_DEFAULT_ORIGINS } from '../adapters/cors-settings.js';
 import { ecsInvocationResolver } from '../adapters/invocation.js';
 import { createApp } from '../app/create-app.js';
 import { MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
+import { listenOnLoopback } from './support/serve.js';
 
 /**
  * The server side of the CORS benchmark: the same app with and without CORS, both in this one
@@ -38,10 +37,8 @@ if (process.argv[1]?.endsWith('cors-servers.ts')) {
     );
   const urls: string[] = [];
   for (const withCors of [true, false]) {
-    const server = createServer(app(withCors));
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/leads/bench-1`);
+    const { port } = await listenOnLoopback(app(withCors));
+    urls.push(`http://127.0.0.1:${port}/leads/bench-1`);
   }
   process.stdout.write(`${JSON.stringify({ cors: urls[0], plain: urls[1] })}\n`);
 }

@@ -1,6 +1,5 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import { ecsInvocationResolver } from '../adapters/invocation.js';
 import type { RequestGuard } from '../adapters/lambda-to-express.js';
@@ -12,6 +11,7 @@ import { MemoryLeadStore } from '../app/leads/lead-store.js';
 import { DrainState } from '../app/readiness.js';
 import { createRedisClient } from '../app/redis.js';
 import { routes } from '../app/routes.js';
+import { listenOnLoopback } from './support/serve.js';
 
 /**
  * The server side of the rate-limit benchmark: the same app with the limiter off and on, both in
@@ -44,7 +44,7 @@ function timed(guard: RequestGuard): RequestGuard {
   };
 }
 
-async function appWith(guards: readonly RequestGuard[]): Promise<RequestListener> {
+async function appWith(guards: readonly RequestGuard[]): Promise<Express> {
   const leads = new MemoryLeadStore();
   await leads.put({ leadId: 'bench-1', name: 'Bench', email: 'bench@example.com' }, new Date());
   return createApp(
@@ -72,11 +72,8 @@ function floorInvocation(): Parameters<RequestGuard>[0]['invocation'] {
   return { headerPairs: [], sourceIp: '192.0.2.1' } as unknown as Parameters<RequestGuard>[0]['invocation'];
 }
 
-async function listen(app: RequestListener): Promise<number> {
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+async function listen(app: Express): Promise<number> {
+  return (await listenOnLoopback(app)).port;
 }
 
 const redis = createRedisClient({ url: redisUrl }, RATE_LIMIT_REDIS_OPTIONS);
