@@ -74,8 +74,8 @@ const pendingAnswers = new WeakMap<object, Promise<void>>();
 
 /**
  * Settles once the route handling this request has answered; undefined when the app answered
- * it synchronously (404, 405, OPTIONS) or has not seen it. The Lambda entry waits on it rather
- * than listening for the response's end (app/lambda-handler.ts).
+ * it synchronously (404, 405, OPTIONS) or has not seen it, and for every request on ECS. The
+ * Lambda entry waits on it rather than listening for the response's end (app/lambda-handler.ts).
  */
 export function answerOf(req: object): Promise<void> | undefined {
   return pendingAnswers.get(req);
@@ -131,7 +131,9 @@ function front(
     req.params = found.params;
     // lambdaToExpress answers every failure itself; a rejection here would be a bug in it.
     const answered = (found.target(req, res, next) as Promise<void> | undefined)?.catch(next);
-    if (answered) pendingAnswers.set(req, answered);
+    // Only the Lambda entry waits on it; on ECS the entry would only cost every request a WeakMap write.
+    if (answered && (res.locals.invocation as Invocation).runtime === 'lambda')
+      pendingAnswers.set(req, answered);
   };
   const afterCors: RequestHandler = cors.enabled
     ? (req, res, next) => {
