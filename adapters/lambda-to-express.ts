@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Logger } from 'pino';
 import type { RouteDefinition } from '../app/routes.js';
 import type { ApiHandler } from '../handlers/types.js';
+import { DeadlineTicker, type WatchedDeadline } from './deadline-ticker.js';
 import { sendError } from './error-response.js';
 import { expressRequestToProxyEvent } from './express-request-to-event.js';
 import { Abort, createHandlerContext } from './handler-context.js';
@@ -34,7 +35,12 @@ export interface LambdaToExpressOptions {
   readonly guards?: readonly RequestGuard[];
   /** On Lambda the route deadline is cut this much short of the invocation's end, to answer 504 in time. */
   readonly lambdaSafetyMarginMs?: number;
+  /** What watches handlers' deadlines; one for the whole process by default. */
+  readonly deadlines?: DeadlineTicker;
 }
+
+/** Every route's handler deadlines, watched by one ticker (adapters/deadline-ticker.ts). */
+const processDeadlines = new DeadlineTicker();
 
 /** The invocation that `createApp` attached to this request. */
 export function invocationOf(res: Response): Invocation {
@@ -54,6 +60,7 @@ export function lambdaToExpress(
 ): RequestHandler {
   const guards = options.guards ?? [];
   const margin = options.lambdaSafetyMarginMs ?? 250;
+  const deadlines = options.deadlines ?? processDeadlines;
   const id = `${route.method} ${route.path}`;
   const readRawBody = express.raw({
     type: () => true,
@@ -78,7 +85,7 @@ export function lambdaToExpress(
         : Math.min(routeDeadline, invocation.platformDeadline - margin);
 
     let extraHeaders: Readonly<Record<string, string>> = NO_HEADERS;
-    let timer: NodeJS.Timeout | undefined;
+    let deadline: WatchedDeadline | undefined;
     // Tells the handler when its answer can no longer reach the client: at the deadline, or when
     // the client went away first. A handler with side effects (POST /simulations) undoes them then.
     // Only a socket's client can go away mid-request (on Lambda the service holds the connection),
@@ -123,14 +130,11 @@ export function lambdaToExpress(
       });
       // Past its deadline the handler's eventual result is dropped; its signal has told it so.
       const result: unknown = await new Promise((resolve, reject) => {
-        timer = setTimeout(
-          () => {
-            const timeout = new GatewayTimeoutError(route.timeoutMs);
-            abort.abort(timeout);
-            reject(timeout);
-          },
-          Math.max(0, deadlineAt - Date.now()),
-        );
+        deadline = deadlines.add(deadlineAt, () => {
+          const timeout = new GatewayTimeoutError(route.timeoutMs);
+          abort.abort(timeout);
+          reject(timeout);
+        });
         Promise.resolve(handler(event, context)).then(resolve, reject);
       });
       const malformed = malformedResultReason(result);
@@ -146,7 +150,7 @@ export function lambdaToExpress(
     } catch (error) {
       sendError(res, error, options.logger, extraHeaders);
     } finally {
-      clearTimeout(timer);
+      if (deadline) deadlines.remove(deadline);
       if (onClose) res.off('close', onClose);
       // The response has been handed to the socket (ECS) or to serverless-express (Lambda).
       if (finished) for (const step of finished) step();
