@@ -47,6 +47,10 @@ export interface ServerUsage {
   /** The most RSS the process has held so far (its high-water mark). */
   readonly maxRssBytes: number;
   readonly heapUsedBytes: number;
+  /** V8's young generation as committed now (it grows in steps, see adapter-memory.bench.ts). */
+  readonly newSpaceBytes: number;
+  /** V8's old generation as committed now. */
+  readonly oldSpaceBytes: number;
 }
 
 /** A server under test in its own process, on the server cores, talking over IPC. */
@@ -67,12 +71,16 @@ export async function startBenchServer(
   module: string,
   args: readonly string[] = [],
   env: Readonly<Record<string, string>> = {},
-  /** `exposeGc` for usage({ gc }); `bundled` when `module` is plain JavaScript (no TypeScript loader). */
-  options: { exposeGc?: boolean; bundled?: boolean } = {},
+  /**
+   * `exposeGc` for usage({ gc }); `bundled` when `module` is plain JavaScript (no TypeScript
+   * loader); `nodeFlags` go to node before the module.
+   */
+  options: { exposeGc?: boolean; bundled?: boolean; nodeFlags?: readonly string[] } = {},
 ): Promise<BenchServer> {
   const profile = process.env.BENCH_PROFILE_DIR;
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
   if (options.exposeGc) nodeArgs.push('--expose-gc');
+  nodeArgs.push(...(options.nodeFlags ?? []));
   const [command, argv] = onCores(plan.server, process.execPath, [
     ...nodeArgs,
     ...(options.bundled ? [] : ['--import', 'tsx']),

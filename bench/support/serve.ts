@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Express } from 'express';
 import { expressServerClasses } from '../../app/express-server-classes.js';
 
@@ -22,6 +23,10 @@ export async function listenOnLoopback(app: Express): Promise<{ server: Server; 
  * loopback, tells its parent the URL to load, and answers `usage` with its CPU time and memory
  * (after a full garbage collection when asked and the process was started with --expose-gc).
  */
+function spaceSize(name: string): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0;
+}
+
 export async function serveForBench(app: Express, path: string): Promise<void> {
   const { port } = await listenOnLoopback(app);
   process.on('message', (message: { type: string; gc?: boolean }) => {
@@ -36,6 +41,8 @@ export async function serveForBench(app: Express, path: string): Promise<void> {
       rssBytes: memory.rss,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       heapUsedBytes: memory.heapUsed,
+      newSpaceBytes: spaceSize('new_space'),
+      oldSpaceBytes: spaceSize('old_space'),
     });
   });
   // The parent ends this process; never outlive it.
