@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsInvocationResolver } from '../../adapters/invocation.js';
 import { createApp } from '../../app/create-app.js';
+import { expressServerClasses } from '../../app/express-server-classes.js';
 import { HTTP_SERVER_OPTIONS } from '../../app/http-server-options.js';
 import { createLambdaHandler, type LambdaHttpHandler } from '../../app/lambda-handler.js';
 import { MemoryLeadStore } from '../../app/leads/lead-store.js';
@@ -70,7 +71,8 @@ describe('parity: ECS and Lambda answer identically', () => {
         trustForwardedFor: true,
       }),
     });
-    server = createServer(HTTP_SERVER_OPTIONS, app);
+    // Hosted as app/server.ts hosts the API: requests made with the app's prototypes.
+    server = createServer({ ...HTTP_SERVER_OPTIONS, ...expressServerClasses(app) }, app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     for (const source of LAMBDA_SOURCES) {
