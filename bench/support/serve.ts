@@ -18,15 +18,16 @@ export async function listenOnLoopback(app: Express): Promise<{ server: Server; 
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The size V8 has committed for one heap space now (`new_space`, `old_space`…). */
+function spaceSize(name: string): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0;
+}
+
 /**
  * The server side of a bench server (see startBenchServer in bench/support/load.ts): listens on
  * loopback, tells its parent the URL to load, and answers `usage` with its CPU time and memory
  * (after a full garbage collection when asked and the process was started with --expose-gc).
  */
-function spaceSize(name: string): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_size ?? 0;
-}
-
 export async function serveForBench(app: Express, path: string): Promise<void> {
   const { port } = await listenOnLoopback(app);
   process.on('message', (message: { type: string; gc?: boolean }) => {
