@@ -53,7 +53,9 @@ describe('an orphan slow to die keeps its job from running twice', () => {
   });
 
   it('waits for the frozen orphan, then resumes the job once it is gone, with the uninterrupted result', async () => {
-    // Prepare: one job of about 2 s on a server with a 1 s runner lease; its simulation runs.
+    // Prepare: one job of a few seconds on a server with a 1 s runner lease; its simulation runs.
+    // Long enough (about a million steps) that it is still running 300 ms after it was first seen:
+    // with 1e-5 s steps a fast machine sometimes finished it before it could be frozen.
     redis = await PrivateRedis.start();
     dataDir = await mkdtemp(join(tmpdir(), 'orphan-exclusive-'));
     const env = {
@@ -68,7 +70,7 @@ describe('an orphan slow to die keeps its job from running twice', () => {
     const first = await startServerProcess(env);
     servers.push(first);
     watch = new SimulationWatch();
-    const input = { ...sampleInput, timeStepS: 1e-5, angleDeg: 35 };
+    const input = { ...sampleInput, timeStepS: 4e-6, angleDeg: 35 };
     const { id } = await api<JobView>(first.port, 'POST', '/simulations', input);
     watch.watch(id);
     await waitFor(() => simulationProcesses(new Set([id])).length === 1, 20_000, 'the simulation to run');
